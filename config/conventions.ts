@@ -1,0 +1,136 @@
+/**
+ * The one place every generated name comes from: component names, ports, label keys,
+ * recording-rule names, Grafana uids, file paths inside containers.
+ *
+ * Renderers, components, rules, dashboards, the local stack and the tests all import
+ * from here, so a rename is one edit and nothing drifts.
+ */
+
+/** The six components of the stack, in start-up order. */
+export const COMPONENTS = [
+  "prometheus",
+  "alertmanager",
+  "grafana",
+  "node-exporter",
+  "cadvisor",
+  "nginx",
+] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+/** Container/listen ports of each component (inside its container or pod). */
+export const PORTS = {
+  prometheus: 9090,
+  alertmanager: 9093,
+  alertmanagerCluster: 9094,
+  grafana: 3000,
+  nodeExporter: 9100,
+  cadvisor: 8080,
+  nginxHttp: 80,
+  nginxHttps: 443,
+  /** Every application service listens here inside its container; /metrics on the same port. */
+  service: 8080,
+} as const;
+
+/** Label keys every series, rule and alert uses. */
+export const LABELS = {
+  service: "service",
+  team: "team",
+  tier: "tier",
+  severity: "severity",
+  slo: "slo",
+  replica: "replica",
+  cluster: "cluster",
+  environment: "environment",
+} as const;
+
+export const SEVERITIES = ["critical", "warning", "info"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Names of the HTTP and business metrics the instrumented services expose (docs/metrics.md). */
+export const METRICS = {
+  httpRequests: "http_requests_total",
+  httpDuration: "http_request_duration_seconds",
+  httpInFlight: "http_requests_in_flight",
+  memoryLimit: "service_memory_limit_bytes",
+  cpuLimit: "service_cpu_limit_cores",
+  paymentTransactions: "payment_transactions_total",
+  paymentAmount: "payment_amount",
+  merchantApiCalls: "merchant_api_calls_total",
+} as const;
+
+/** Exact histogram buckets (seconds) of http_request_duration_seconds, from the brief. */
+export const HTTP_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5] as const;
+
+/** Scrape job names for the infrastructure targets; each application service's job is its name. */
+export const JOBS = {
+  prometheus: "prometheus",
+  alertmanager: "alertmanager",
+  grafana: "grafana",
+  nodeExporter: "node-exporter",
+  cadvisor: "cadvisor",
+  nginx: "nginx",
+} as const;
+
+/** Fixed Grafana uids: the datasource and each provisioned dashboard. */
+export const GRAFANA_UIDS = {
+  datasource: "prometheus",
+  opsOverview: "ops-overview",
+  serviceDeepDive: "service-deep-dive",
+  business: "business-metrics",
+} as const;
+
+/** Where each component finds its files inside its container (docker and kubernetes). */
+export const CONTAINER_PATHS = {
+  prometheusConfigDir: "/etc/prometheus",
+  prometheusDataDir: "/prometheus",
+  alertmanagerConfigDir: "/etc/alertmanager",
+  alertmanagerDataDir: "/alertmanager",
+  grafanaProvisioningDir: "/etc/grafana/provisioning",
+  grafanaDashboardsDir: "/var/lib/grafana/dashboards",
+  grafanaSecretsDir: "/run/secrets/grafana",
+  grafanaDataDir: "/var/lib/grafana",
+  nginxConfigDir: "/etc/nginx",
+  nginxSecretsDir: "/etc/nginx/secrets",
+} as const;
+
+/**
+ * Names of the Secret-backed files. Only these ever hold credentials; everything else
+ * (prometheus.yml, alertmanager.yml, nginx.conf, dashboards) references them by path.
+ */
+export const SECRET_FILES = {
+  pagerdutyRoutingKey: "pagerduty-routing-key",
+  slackWebhookUrl: "slack-webhook-url",
+  grafanaAdminPassword: "admin-password",
+  htpasswd: "htpasswd",
+  tlsCert: "tls.crt",
+  tlsKey: "tls.key",
+} as const;
+
+/** Sub-directory (under the component's config dir) that holds secret files. */
+export const SECRETS_SUBDIR = "secrets";
+
+/** Rule files, one per group family, all loaded by Prometheus from rules/. */
+export const RULE_FILES = {
+  recording: "recording.rules.yml",
+  slo: "slo.rules.yml",
+  infrastructure: "infrastructure.alerts.yml",
+  application: "application.alerts.yml",
+  meta: "meta.alerts.yml",
+} as const;
+
+/** Common labels put on every Kubernetes object / Docker container the program creates. */
+export function commonLabels(component: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": component,
+    "app.kubernetes.io/part-of": "monitoring-stack",
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+}
+
+/** Dashboard link for an alert annotation; `path` starts with "/d/". */
+export function dashboardUrl(grafanaBaseUrl: string, uid: string, vars: Record<string, string> = {}): string {
+  const query = Object.entries(vars)
+    .map(([k, v]) => `var-${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join("&");
+  return `${grafanaBaseUrl.replace(/\/$/, "")}/d/${uid}${query ? `?${query}` : ""}`;
+}
