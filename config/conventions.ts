@@ -79,18 +79,28 @@ export const GRAFANA_UIDS = {
   business: "business-metrics",
 } as const;
 
-/** Where each component finds its files inside its container (docker and kubernetes). */
+/**
+ * Where each component finds its files inside its container (docker and kubernetes).
+ * Each is the root of one projected volume / upload set; see render/topology.ts.
+ */
 export const CONTAINER_PATHS = {
   prometheusConfigDir: "/etc/prometheus",
   prometheusDataDir: "/prometheus",
   alertmanagerConfigDir: "/etc/alertmanager",
   alertmanagerDataDir: "/alertmanager",
-  grafanaProvisioningDir: "/etc/grafana/provisioning",
-  grafanaDashboardsDir: "/var/lib/grafana/dashboards",
-  grafanaSecretsDir: "/run/secrets/grafana",
+  grafanaConfigDir: "/etc/grafana",
   grafanaDataDir: "/var/lib/grafana",
-  nginxConfigDir: "/etc/nginx",
-  nginxSecretsDir: "/etc/nginx/secrets",
+  /** Not /etc/nginx: the image's mime.types must stay visible. */
+  nginxConfigDir: "/etc/nginx/front-door",
+} as const;
+
+/** Relative locations below a component's root. */
+export const SUBDIRS = {
+  rules: "rules",
+  templates: "templates",
+  secrets: "secrets",
+  provisioning: "provisioning",
+  dashboards: "dashboards",
 } as const;
 
 /**
@@ -105,9 +115,6 @@ export const SECRET_FILES = {
   tlsCert: "tls.crt",
   tlsKey: "tls.key",
 } as const;
-
-/** Sub-directory (under the component's config dir) that holds secret files. */
-export const SECRETS_SUBDIR = "secrets";
 
 /** Rule files, one per group family, all loaded by Prometheus from rules/. */
 export const RULE_FILES = {

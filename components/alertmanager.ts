@@ -1,0 +1,65 @@
+/**
+ * Alertmanager: critical -> PagerDuty, warning -> Slack, resolved notifications sent.
+ * prod runs a 3-node gossip cluster over a headless Service; Prometheus sends every
+ * alert to every node and the cluster deduplicates notifications.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_PATHS, PORTS } from "../config/conventions";
+import { ALERTMANAGER_CONFIG_FILE } from "../render/alertmanager";
+import { ALERTMANAGER_PEERS_SERVICE } from "../render/topology";
+import type { Workload } from "../platform/workload";
+import { componentType, type WorkloadComponentArgs } from "./common";
+
+/** Alertmanager's flags; clustering only when there are peers. */
+export function alertmanagerArgs(a: WorkloadComponentArgs): string[] {
+  const { config: cfg } = a;
+  const args = [
+    `--config.file=${CONTAINER_PATHS.alertmanagerConfigDir}/${ALERTMANAGER_CONFIG_FILE}`,
+    `--storage.path=${CONTAINER_PATHS.alertmanagerDataDir}`,
+    `--web.listen-address=:${PORTS.alertmanager}`,
+    // Silences and notification log are kept for 5 days (the default) on the volume.
+    "--data.retention=120h",
+  ];
+  if (cfg.replicas.alertmanager > 1) {
+    args.push(`--cluster.listen-address=0.0.0.0:${PORTS.alertmanagerCluster}`, `--cluster.advertise-address=$(POD_IP):${PORTS.alertmanagerCluster}`);
+    for (let i = 0; i < cfg.replicas.alertmanager; i++) {
+      args.push(`--cluster.peer=alertmanager-${i}.${ALERTMANAGER_PEERS_SERVICE}.${cfg.namespace}.svc.cluster.local:${PORTS.alertmanagerCluster}`);
+    }
+  } else {
+    // An empty listen address disables clustering (a lone node must not wait for peers).
+    args.push("--cluster.listen-address=");
+  }
+  return args;
+}
+
+/** The Alertmanager workload description (exported for tests). */
+export function alertmanagerWorkload(a: WorkloadComponentArgs): Workload {
+  const cfg = a.config;
+  return {
+    name: "alertmanager",
+    kind: "stateful",
+    replicas: cfg.replicas.alertmanager,
+    image: cfg.images.alertmanager,
+    args: alertmanagerArgs(a),
+    identityEnv: { POD_IP: "status.podIP" },
+    ports: [{ name: "web", port: PORTS.alertmanager }],
+    fileRoot: CONTAINER_PATHS.alertmanagerConfigDir,
+    files: a.files ?? [],
+    secretFiles: a.secretFiles,
+    volume: { mountPath: CONTAINER_PATHS.alertmanagerDataDir, sizeGiB: cfg.storage.alertmanagerGiB },
+    health: { path: "/-/healthy", readyPath: "/-/ready", port: PORTS.alertmanager },
+    resources: cfg.resources.alertmanager,
+    runAsUser: 65534,
+    peers: { serviceName: ALERTMANAGER_PEERS_SERVICE, port: PORTS.alertmanagerCluster },
+  };
+}
+
+export class Alertmanager extends pulumi.ComponentResource {
+  readonly address: string;
+
+  constructor(name: string, args: WorkloadComponentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(componentType("Alertmanager"), name, {}, opts);
+    this.address = args.platform.deploy(alertmanagerWorkload(args), this).address;
+    this.registerOutputs({ address: this.address });
+  }
+}

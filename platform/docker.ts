@@ -1,0 +1,100 @@
+/**
+ * Docker adapter (dev): one private bridge network, pinned images pulled once, named
+ * volumes, containers with their files uploaded, health checks and a restart policy.
+ * Only a workload with a public port publishes a host port (the front door).
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { commonLabels } from "../config/conventions";
+import type { StackConfig } from "../config/schema";
+import type { RenderedFile } from "../render/stack";
+import { contentHash } from "./files";
+import { cpuCores, memoryBytes, type DeployedWorkload, type Platform, type Workload } from "./workload";
+import * as path from "path";
+
+/** Deploys workloads as containers on one Docker host (the provider's DOCKER_HOST). */
+export class DockerPlatform implements Platform {
+  readonly kind = "docker" as const;
+  readonly network: docker.Network;
+  /** Prefix of every container/volume name, so two stacks can share a host. */
+  readonly prefix: string;
+
+  constructor(cfg: StackConfig) {
+    this.prefix = `${cfg.environment}-monitoring`;
+    this.network = new docker.Network("network", {
+      name: `${this.prefix}`,
+      driver: "bridge",
+      labels: Object.entries(commonLabels("network")).map(([label, value]) => ({ label, value })),
+    });
+  }
+
+  deploy(w: Workload, parent: pulumi.Resource): DeployedWorkload {
+    const opts = { parent };
+    const created: pulumi.Resource[] = [];
+    let imageId: pulumi.Input<string>;
+    if (w.builtImage) imageId = w.builtImage;
+    else {
+      const image = new docker.RemoteImage(w.name, { name: w.image, keepLocally: true }, opts);
+      created.push(image);
+      imageId = image.imageId;
+    }
+
+    const volumes: docker.types.input.ContainerVolume[] = [];
+    if (w.volume) {
+      const vol = new docker.Volume(`${w.name}-data`, { name: `${this.prefix}-${w.name}-data` }, { ...opts, retainOnDelete: true });
+      volumes.push({ volumeName: vol.name, containerPath: w.volume.mountPath });
+      created.push(vol);
+    }
+    for (const m of w.host?.mounts ?? []) volumes.push({ hostPath: m.hostPath, containerPath: m.mountPath, readOnly: m.readOnly });
+
+    const owner = w.runAsUser !== undefined ? String(w.runAsUser) : undefined;
+    const upload = (f: RenderedFile) => ({
+      file: path.posix.join(w.fileRoot ?? "/", f.path),
+      content: f.content,
+      // Credentials: readable by the process's user only.
+      ...(f.secret ? { permissions: "0400", owner } : { permissions: "0444" }),
+    });
+    const uploads = pulumi
+      .output(w.secretFiles ?? ([] as RenderedFile[]))
+      .apply((secretFiles) => [...w.files, ...secretFiles].map(upload));
+
+    const identity = Object.keys(w.identityEnv ?? {}).map((k) => `${k}=${w.name}-0`);
+    const env = Object.entries(w.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    const h = w.health;
+    const https = h.scheme === "HTTPS";
+    const url = `${https ? "https" : "http"}://127.0.0.1:${h.port}${h.readyPath ?? h.path}`;
+    const labels = { ...commonLabels(w.name), ...(w.labels ?? {}), "monitoring-stack/config-checksum": contentHash(w.files) };
+
+    const container = new docker.Container(
+      w.name,
+      {
+        name: `${this.prefix}-${w.name}`,
+        image: imageId,
+        entrypoints: w.command,
+        command: w.args,
+        envs: [...identity, ...env],
+        networksAdvanced: [{ name: this.network.name, aliases: [w.name] }],
+        ports: w.ports.filter((p) => p.public).map((p) => ({ internal: p.port, external: p.public!.hostPort })),
+        volumes,
+        uploads: pulumi.secret(uploads),
+        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", ...(https ? ["--no-check-certificate"] : []), url], interval: "15s", timeout: "5s", retries: 3, startPeriod: "30s" },
+        restart: "unless-stopped",
+        memory: Math.ceil(memoryBytes(w.resources.limits.memory) / 2 ** 20),
+        memoryReservation: Math.ceil(memoryBytes(w.resources.requests.memory) / 2 ** 20),
+        cpus: String(cpuCores(w.resources.limits.cpu)),
+        user: owner,
+        pidMode: w.host?.pid ? "host" : undefined,
+        privileged: w.host?.privileged,
+        devices: (w.host?.devices ?? []).map((d) => ({ hostPath: d, containerPath: d })),
+        labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
+        destroyGraceSeconds: w.terminationGracePeriodSeconds,
+        // Wait for the health check so `pulumi up` fails if a component does not come up.
+        wait: true,
+        waitTimeout: 120,
+      },
+      { ...opts, dependsOn: [this.network] },
+    );
+    created.push(container);
+    return { address: `${w.name}:${w.ports[0]?.port}`, resources: created };
+  }
+}

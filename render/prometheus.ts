@@ -1,0 +1,136 @@
+/**
+ * prometheus.yml from the stack config and a topology. Pure: config in, YAML string out.
+ */
+import { JOBS, LABELS, PORTS, SUBDIRS, commonLabels } from "../config/conventions";
+import type { ServiceConfig, StackConfig } from "../config/schema";
+import { filePath, type Topology } from "./topology";
+
+/** File name of the main config below the Prometheus root. */
+export const PROMETHEUS_CONFIG_FILE = "prometheus.yml";
+import { toYaml } from "./yaml";
+
+type Obj = Record<string, unknown>;
+
+/** Path of a remote-write password file inside the Prometheus secrets dir. */
+export function remoteWritePasswordFile(topo: Topology, name: string): string {
+  return filePath(topo, "prometheus", `${SUBDIRS.secrets}/remote-write-${name}-password`);
+}
+
+/** Scrape config of one application service: its job is its name; it carries service/team/tier. */
+export function serviceScrapeConfig(svc: ServiceConfig): Obj {
+  const labels = { [LABELS.service]: svc.name, [LABELS.team]: svc.team, [LABELS.tier]: svc.tier };
+  const base: Obj = { job_name: svc.name, metrics_path: svc.metricsPath };
+  if (svc.targets) return { ...base, static_configs: [{ targets: svc.targets, labels }] };
+  const k = svc.kubernetes!;
+  // One target per ready endpoint (pod) of the Service, not the Service VIP: every pod is scraped.
+  return {
+    ...base,
+    kubernetes_sd_configs: [{ role: "endpoints", namespaces: { names: [k.namespace] } }],
+    relabel_configs: [
+      { source_labels: ["__meta_kubernetes_service_name"], regex: k.service ?? svc.name, action: "keep" },
+      { source_labels: ["__meta_kubernetes_endpoint_port_name"], regex: k.port, action: "keep" },
+      { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+      { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+      { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
+      ...Object.entries(labels).map(([target_label, replacement]) => ({ target_label, replacement })),
+    ],
+  };
+}
+
+/** A DaemonSet's pods, found through the Kubernetes API (one per node). */
+function daemonSetScrape(job: string, component: string, namespace: string, port: number): Obj {
+  return {
+    job_name: job,
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [namespace] } }],
+    relabel_configs: [
+      { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: commonLabels(component)["app.kubernetes.io/name"], action: "keep" },
+      { source_labels: ["__meta_kubernetes_pod_ip"], regex: "(.+)", replacement: `$1:${port}`, target_label: "__address__" },
+      { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
+      { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "instance" },
+    ],
+  };
+}
+
+/**
+ * cAdvisor names containers its own way; map them to the stack's `service`/`pod`/`namespace`
+ * labels at scrape time so recording rules are the same on docker and kubernetes.
+ */
+function cadvisorMetricRelabels(topo: Topology): Obj[] {
+  const keepFamilies = { source_labels: ["__name__"], regex: "container_(cpu_usage_seconds_total|memory_working_set_bytes|spec_memory_limit_bytes|spec_cpu_quota|spec_cpu_period|network_receive_bytes_total|network_transmit_bytes_total|fs_usage_bytes|fs_limit_bytes|last_seen|oom_events_total)|machine_.*", action: "keep" };
+  if (topo.kind === "kubernetes") {
+    return [
+      keepFamilies,
+      { source_labels: ["container_label_io_kubernetes_container_name"], target_label: LABELS.service },
+      { source_labels: ["container_label_io_kubernetes_pod_name"], target_label: "pod" },
+      { source_labels: ["container_label_io_kubernetes_pod_namespace"], target_label: "namespace" },
+      { regex: "container_label_.*", action: "labeldrop" },
+    ];
+  }
+  // Docker: our containers carry a `service` label (see platform/docker.ts).
+  return [
+    keepFamilies,
+    { source_labels: ["container_label_service"], target_label: LABELS.service },
+    { source_labels: ["name"], target_label: "pod" },
+    { regex: "container_label_.*", action: "labeldrop" },
+  ];
+}
+
+function staticJob(job: string, target: string, extra: Obj = {}): Obj {
+  return { job_name: job, static_configs: [{ targets: [target] }], ...extra };
+}
+
+/** Renders prometheus.yml. */
+export function renderPrometheusConfig(cfg: StackConfig, topo: Topology): string {
+  const scrape: Obj[] = [
+    staticJob(JOBS.prometheus, topo.prometheusSelf),
+    { job_name: JOBS.alertmanager, static_configs: [{ targets: topo.alertmanagers }] },
+  ];
+  if (topo.grafana) scrape.push(staticJob(JOBS.grafana, topo.grafana));
+  if (topo.nodeExporter) scrape.push(staticJob(JOBS.nodeExporter, topo.nodeExporter));
+  else if (topo.kind === "kubernetes") scrape.push(daemonSetScrape(JOBS.nodeExporter, "node-exporter", cfg.namespace, PORTS.nodeExporter));
+  if (topo.cadvisor === "discover") {
+    scrape.push({ ...daemonSetScrape(JOBS.cadvisor, "cadvisor", cfg.namespace, PORTS.cadvisor), metric_relabel_configs: cadvisorMetricRelabels(topo) });
+  } else if (topo.cadvisor) {
+    scrape.push(staticJob(JOBS.cadvisor, topo.cadvisor, { metric_relabel_configs: cadvisorMetricRelabels(topo) }));
+  }
+  scrape.push(...cfg.services.map(serviceScrapeConfig));
+
+  const doc: Obj = {
+    global: {
+      scrape_interval: cfg.scrape.interval,
+      scrape_timeout: cfg.scrape.timeout,
+      evaluation_interval: cfg.scrape.evaluationInterval,
+      external_labels: { [LABELS.cluster]: cfg.cluster, [LABELS.environment]: cfg.environment, [LABELS.replica]: topo.replicaLabel },
+    },
+    rule_files: [filePath(topo, "prometheus", `${SUBDIRS.rules}/*.yml`)],
+    alerting: {
+      // HA replicas send identical alerts; dropping the replica label lets Alertmanager deduplicate.
+      alert_relabel_configs: [{ regex: LABELS.replica, action: "labeldrop" }],
+      alertmanagers: [{ api_version: "v2", static_configs: [{ targets: topo.alertmanagers }] }],
+    },
+    scrape_configs: scrape,
+  };
+  if (cfg.remoteWrite.length > 0) {
+    doc.remote_write = cfg.remoteWrite.map((rw) => ({
+      name: rw.name,
+      url: rw.url,
+      ...(rw.basicAuth ? { basic_auth: { username: rw.basicAuth.username, password_file: remoteWritePasswordFile(topo, rw.name) } } : {}),
+      // Both HA replicas write; receivers deduplicate on the replica label (Mimir/Thanos HA tracker).
+      queue_config: { max_samples_per_send: 2000, max_shards: 50, capacity: 10000 },
+    }));
+  }
+  return toYaml(doc, "render/prometheus.ts");
+}
+
+/** Command-line flags of Prometheus: retention by time AND size, paths, lifecycle. */
+export function prometheusArgs(cfg: StackConfig, topo: Topology, dataDir: string, listen = `0.0.0.0:${PORTS.prometheus}`): string[] {
+  return [
+    `--config.file=${filePath(topo, "prometheus", PROMETHEUS_CONFIG_FILE)}`,
+    `--storage.tsdb.path=${dataDir}`,
+    `--storage.tsdb.retention.time=${cfg.retention.time}`,
+    `--storage.tsdb.retention.size=${cfg.retention.sizeGB}GB`,
+    `--web.listen-address=${listen}`,
+    // POST /-/reload after a config change without a restart (the local stack uses it).
+    "--web.enable-lifecycle",
+  ];
+}
