@@ -114,7 +114,12 @@ export interface NginxConfOptions extends Partial<NginxTunables> {
    * is found without restarting nginx. Unset: resolved at start-up, with upstream keep-alive.
    */
   resolver?: string;
-  /** Container mode only: the user worker processes run as. Default "nginx" (official image). */
+  /**
+   * The user worker processes run as. Container: default "nginx" (official image). Local: none
+   * by default (nginx already runs as the invoking user); set it only when the local runner is
+   * root, because a root master otherwise drops workers to `nobody`, who cannot read the 0600
+   * htpasswd and answers every authenticated request with 500.
+   */
   user?: string;
   /** worker_processes; default "auto" (one per CPU). */
   workerProcesses?: number | "auto";

@@ -55,8 +55,9 @@ function indent(lines: string[]): string[] {
 
 function mainContext(o: ResolvedNginxConfOptions): string[] {
   return [
-    // Only the container's master runs as root; locally nginx is already unprivileged.
-    ...(o.runAs === "container" ? [`user ${o.user ?? "nginx"};`] : []),
+    // The container's master runs as root and must drop workers to the image's user; locally
+    // nginx already runs as the invoking user unless the caller says otherwise.
+    ...(o.runAs === "container" || o.user ? [`user ${o.user ?? "nginx"};`] : []),
     `worker_processes ${o.workerProcesses};`,
     `pid ${o.paths.pid};`,
     `error_log ${o.paths.errorLog} warn;`,

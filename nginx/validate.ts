@@ -91,7 +91,6 @@ export function nginxOptionProblems(o: ResolvedNginxConfOptions): string[] {
     }
   }
   if (o.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(o.user)) bad("user", o.user, "a POSIX user name");
-  if (o.user !== undefined && o.runAs === "local") bad("user", o.user, 'no user in runAs "local" (nginx is not root there)');
   if (o.workerProcesses !== "auto" && !(Number.isInteger(o.workerProcesses) && o.workerProcesses >= 1)) {
     bad("workerProcesses", o.workerProcesses, '"auto" or an integer >= 1');
   }
