@@ -86,7 +86,7 @@ export function crossFieldProblems(c: Partial, secrets: SecretPresence): ConfigP
 
   // SLOs: known services, unique names, window covered by retention.
   const sloNames = new Set<string>();
-  const retention = durationSeconds(obj(c.retention).time);
+  let longest: { seconds: number; text: unknown } = { seconds: 0, text: undefined };
   arr(c.slos)
     .map(obj)
     .forEach((s, i) => {
@@ -99,8 +99,11 @@ export function crossFieldProblems(c: Partial, secrets: SecretPresence): ConfigP
       }
       const w = durationSeconds(s.window ?? "30d");
       if (w < 86400 || w > 90 * 86400) out.push({ key: `slos[${i}].window`, value: s.window, allowed: "between 1d and 90d" });
-      else if (retention < w) out.push({ key: "retention.time", value: obj(c.retention).time, allowed: `at least the longest SLO window (${String(s.window ?? "30d")}), or the error budget cannot be computed` });
+      else if (w > longest.seconds) longest = { seconds: w, text: s.window ?? "30d" };
     });
+  if (durationSeconds(obj(c.retention).time) < longest.seconds) {
+    out.push({ key: "retention.time", value: obj(c.retention).time, allowed: `at least the longest SLO window (${String(longest.text)}), or the error budget cannot be computed` });
+  }
 
   // Docker runs on one host: no HA there.
   const replicas = obj(c.replicas);
@@ -114,7 +117,7 @@ export function crossFieldProblems(c: Partial, secrets: SecretPresence): ConfigP
   if (platform === "docker" && frontDoorReplicas !== undefined && num(frontDoorReplicas) !== 1) {
     out.push({ key: "frontDoor.replicas", value: frontDoorReplicas, allowed: "1 on platform docker (one host port)" });
   }
-  if (c.demoFleet === true && platform !== "docker") {
+  if (c.demoFleet === true && platform === "kubernetes") {
     out.push({ key: "demoFleet", value: c.demoFleet, allowed: "false on platform kubernetes (the real services run there); true only on docker" });
   }
 
