@@ -53,11 +53,16 @@ export class KubernetesPlatform implements Platform {
         { metadata: meta(`${w.name}-secrets`), type: "Opaque", stringData: pulumi.secret(w.secretFiles.apply(toData)) },
         opts,
       );
-      sources.push({ secret: { name: sec.metadata.name, items: w.secretFiles.apply((fs) => fs.map((f) => ({ key: configKey(f.path), path: f.path, mode: 0o400 }))) } });
+      // File names are not secret; keeping them plain keeps the pod spec readable in previews.
+      const items = pulumi.unsecret(w.secretFiles.apply((fs) => fs.map((f) => ({ key: configKey(f.path), path: f.path, mode: 0o400 }))));
+      sources.push({ secret: { name: sec.metadata.name, items } });
       created.push(sec);
     }
     // A changed file rolls the pods, so config changes take effect on `pulumi up`.
-    const checksum = pulumi.all([contentHash(w.files), w.secretFiles ? w.secretFiles.apply(contentHash) : ""]).apply(([a, b]) => `${a}${b}`);
+    // A truncated SHA-256 of random credentials reveals nothing; unsecret it so the whole
+    // pod spec does not become a secret (which would hide every diff in `pulumi preview`).
+    const secretHash = w.secretFiles ? pulumi.unsecret(w.secretFiles.apply(contentHash)) : "";
+    const checksum = pulumi.all([contentHash(w.files), secretHash]).apply(([a, b]) => `${a}${b}`);
 
     const sa = new k8s.core.v1.ServiceAccount(w.name, { metadata: meta(w.name), automountServiceAccountToken: !!w.clusterRead }, opts);
     created.push(sa);
