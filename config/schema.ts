@@ -187,6 +187,17 @@ export const stackConfigSchema = z.strictObject({
       targetDown: z.strictObject({ for: duration().default("2m") }).prefault({}),
       /** Burn-rate alerts are silenced below this request rate (one failure on a quiet service must not page). */
       minRequestsPerSecond: numeric(z.number().min(0)).default(0.2),
+      /**
+       * The fast burn tier (5m and 1m windows), added because the standard 14.4x tier needs minutes
+       * of total failure to notice an outage on a 99.5% or latency SLO. It pages when at least this
+       * percentage of requests is bad in both windows (and never below 10x the SLO's budget).
+       * 10% detects a full outage in 30 s and a 20% error ratio in 150 s; see rules/README.md.
+       */
+      fastBurn: z.strictObject({ errorPercent: percent(10) }).prefault({}),
+      /** Base URL of docs/runbooks; every alert links to `<runbookBaseUrl>/<AlertName>.md`. */
+      runbookBaseUrl: z
+        .url({ protocol: /^https?$/, error: "an http(s) URL such as https://github.com/org/repo/blob/main/docs/runbooks" })
+        .default("https://github.com/fintech/monitoring-stack/blob/main/docs/runbooks"),
     })
     .prefault({}),
 
@@ -245,7 +256,8 @@ export const stackConfigSchema = z.strictObject({
       grafana: pinnedImage("grafana/grafana:12.1.1"),
       nodeExporter: pinnedImage("prom/node-exporter:v1.9.1"),
       cadvisor: pinnedImage("gcr.io/cadvisor/cadvisor:v0.52.1"),
-      nginx: pinnedImage("nginx:1.28.0"),
+      // Alpine: busybox wget for the health check; musl crypt() verifies bcrypt ($2a$/$2b$/$2y$).
+      nginx: pinnedImage("nginx:1.28.0-alpine"),
     })
     .prefault({}),
 
