@@ -4,6 +4,7 @@
  * and Debian's crypt() verifies every bcrypt flavour we produce.
  */
 import * as bcrypt from "bcryptjs";
+import { stableBcryptHash } from "./hash";
 import { htpasswdLine } from "./htpasswd";
 import { headerCount, send } from "./testing/client";
 import { FrontDoor, startFrontDoor } from "./testing/frontDoor";
@@ -68,10 +69,15 @@ describe("bcrypt hashes as produced by Pulumi (Go, $2a$), bcryptjs ($2b$) and PH
     b: bcrypt.hashSync(password, salt),
     y: bcrypt.hashSync(password, salt.replace(/^\$2b\$/, "$2y$")),
   };
+  const longPassword = "k3Xq9vR2mT7wY4zB8nC1pL6s";
+  const stableHash = stableBcryptHash(longPassword, "test/stable");
   let fd: FrontDoor;
   beforeAll(async () => {
     fd = await startFrontDoor({
-      users: Object.entries(hashes).map(([flavour, bcryptHash]) => ({ user: `user-2${flavour}`, bcryptHash })),
+      users: [
+        ...Object.entries(hashes).map(([flavour, bcryptHash]) => ({ user: `user-2${flavour}`, bcryptHash })),
+        { user: "stable", bcryptHash: stableHash },
+      ],
     });
   });
   afterAll(async () => fd?.stop());
@@ -85,6 +91,12 @@ describe("bcrypt hashes as produced by Pulumi (Go, $2a$), bcryptjs ($2b$) and PH
   it.each(["a", "b", "y"])("nginx (libxcrypt crypt) accepts the right password for a $2%s$ hash", async (flavour) => {
     const res = await send(fd, { tls: true, port: fd.httpsPort, path: "/", auth: `user-2${flavour}:${password}` });
     expect(res.status).toBe(200);
+  });
+
+  it("accepts the cheap stable hash the program can use instead ($2b$05$, see hash.ts)", async () => {
+    expect(stableHash.startsWith("$2b$05$")).toBe(true);
+    expect((await send(fd, { tls: true, port: fd.httpsPort, path: "/", auth: `stable:${longPassword}` })).status).toBe(200);
+    expect((await send(fd, { tls: true, port: fd.httpsPort, path: "/", auth: `stable:${longPassword}x` })).status).toBe(401);
   });
 
   it.each(["a", "b", "y"])("nginx rejects a wrong password for a $2%s$ hash", async (flavour) => {

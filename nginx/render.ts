@@ -14,6 +14,8 @@ export { NGINX_DEFAULTS, RATE_LIMIT_ZONE, UPSTREAM_NAME, HEALTH_BODY } from "./o
 export type { NginxConfOptions, NginxPaths, NginxTunables } from "./options";
 export { NginxOptionsError } from "./validate";
 export { htpasswdLine, htpasswdFile } from "./htpasswd";
+export type { HtpasswdEntry } from "./htpasswd";
+export { stableBcryptHash, HTPASSWD_BCRYPT_COST } from "./hash";
 
 /** Renders nginx.conf; throws NginxOptionsError listing every invalid option. */
 export function renderNginxConf(opts: NginxConfOptions): string {
