@@ -8,7 +8,7 @@
  * ever touch the `__unmatched__` series.
  */
 import { performance } from "node:perf_hooks";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { HTTP_DURATION_BUCKETS, METRICS } from "../../config/conventions";
 
@@ -18,7 +18,7 @@ export const UNMATCHED_ROUTE = "__unmatched__";
 export const OTHER_METHOD = "OTHER";
 /**
  * `status` of requests the client abandoned before the response was sent (nginx's convention).
- * Fastify never runs onResponse for them; counting them keeps "every request is counted" true.
+ * Counting them keeps "every request received is counted once" true.
  */
 export const CLIENT_CLOSED_STATUS = "499";
 
@@ -26,13 +26,6 @@ const STANDARD_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE
 
 /** Paths that are not API traffic (scrapes, health checks) and are kept out of the RED metrics. */
 export const UNINSTRUMENTED_ROUTES = new Set(["/metrics", "/healthz"]);
-
-declare module "fastify" {
-  interface FastifyRequest {
-    /** performance.now() at onRequest; 0 when the request is not instrumented or already counted. */
-    metricsStartMs: number;
-  }
-}
 
 type Child = { inc: () => void; observe: (seconds: number) => void };
 
@@ -74,32 +67,22 @@ export function instrumentHttp(app: FastifyInstance, registry: Registry): void {
     return found;
   };
 
-  const record = (request: FastifyRequest, status: string): void => {
-    const started = request.metricsStartMs;
-    if (started === 0) return;
-    request.metricsStartMs = 0;
-    inFlight.dec();
-    const method = STANDARD_METHODS.has(request.method) ? request.method : OTHER_METHOD;
-    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    const c = child(method, route, status);
-    c.inc();
-    c.observe((performance.now() - started) / 1000);
-  };
-
-  app.decorateRequest("metricsStartMs", 0);
-  app.addHook("onRequest", (request, _reply, done) => {
-    if (!UNINSTRUMENTED_ROUTES.has(request.routeOptions.url ?? "")) {
-      request.metricsStartMs = performance.now();
-      inFlight.inc();
-    }
-    done();
-  });
-  app.addHook("onResponse", (request, reply, done) => {
-    record(request, String(reply.statusCode));
-    done();
-  });
-  app.addHook("onRequestAbort", (request, done) => {
-    record(request, CLIENT_CLOSED_STATUS);
+  // One 'close' listener on the raw response covers both endings: 'close' follows 'finish' for a
+  // completed response, and comes alone when the client hangs up first. Fastify's own
+  // onRequestAbort hook misses the second case once the request body has been read.
+  app.addHook("onRequest", (request, reply, done) => {
+    if (UNINSTRUMENTED_ROUTES.has(request.routeOptions.url ?? "")) return done();
+    const started = performance.now();
+    inFlight.inc();
+    const res = reply.raw;
+    res.once("close", () => {
+      inFlight.dec();
+      const method = STANDARD_METHODS.has(request.method) ? request.method : OTHER_METHOD;
+      const status = res.writableFinished ? String(res.statusCode) : CLIENT_CLOSED_STATUS;
+      const c = child(method, request.routeOptions.url ?? UNMATCHED_ROUTE, status);
+      c.inc();
+      c.observe((performance.now() - started) / 1000);
+    });
     done();
   });
 }
