@@ -1,0 +1,101 @@
+/**
+ * Every recorded series name and every alert name the rules produce, in one place.
+ *
+ * Dashboards, the local stack, the end-to-end drills and the tests import these instead of
+ * spelling names, so a rename is one edit. Recorded names follow `level:metric:operations`
+ * (https://prometheus.io/docs/practices/rules/): the level names the labels the series keeps.
+ */
+
+/** Windows of the SLO series: every long and short window of the burn-rate tiers (rules/slo-math.ts). */
+export const SLO_WINDOWS = ["1m", "5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
+export type SloWindow = (typeof SLO_WINDOWS)[number];
+
+function perWindow(prefix: string): Readonly<Record<SloWindow, string>> {
+  return Object.fromEntries(SLO_WINDOWS.map((w) => [w, `${prefix}${w}`])) as Record<SloWindow, string>;
+}
+
+/**
+ * Recorded series. Labels:
+ * - `service:*`: service, team, tier (application services only);
+ * - `service_route:*` adds route, `service_status:*` adds status, `service_le:*` adds le;
+ * - `service_pod:*`: service, pod, team (cAdvisor on docker/kubernetes, the services' own
+ *   process metrics on the local stack: same names and labels everywhere);
+ * - `instance*:node_*`: instance (+ device, mountpoint, fstype), service="node", team="platform";
+ * - `slo:*`: slo, service, team (+ window on the compliance-period series).
+ */
+export const RECORDED = {
+  /** Requests per second over 5m. */
+  requestsRate5m: "service:http_requests:rate5m",
+  /** Share of requests answered 5xx over 5m (0..1); 0, not absent, when a service never failed. */
+  errorRatio5m: "service:http_errors:ratio_rate5m",
+  /** Requests per second over 5m by route template (the deep-dive's endpoint breakdown). */
+  routeRequestsRate5m: "service_route:http_requests:rate5m",
+  /** Requests per second over 5m by status code (the deep-dive's status breakdown). */
+  statusRequestsRate5m: "service_status:http_requests:rate5m",
+  /** Histogram bucket rates over 5m, with `le` normalised to float form ("1.0"); feed heatmaps. */
+  durationBucketsRate5m: "service_le:http_request_duration_seconds_bucket:rate5m",
+  latencyP50: "service:http_request_duration_seconds:p50_rate5m",
+  latencyP95: "service:http_request_duration_seconds:p95_rate5m",
+  latencyP99: "service:http_request_duration_seconds:p99_rate5m",
+  /** p99 latency by route template over 5m (which endpoint is slow). */
+  routeLatencyP99: "service_route:http_request_duration_seconds:p99_rate5m",
+  /** Requests in progress, summed over the service's instances. */
+  inFlight: "service:http_requests_in_flight:sum",
+  /** Share of the service's scrape targets that are up (0..1): the UP/DOWN tile. */
+  up: "service:up:ratio",
+
+  /** Resident memory of each pod/container (cAdvisor working set, or process RSS locally). */
+  memoryBytes: "service_pod:memory_usage:bytes",
+  /** Memory over the container's limit (0..1); absent when no limit is set. */
+  memoryRatio: "service_pod:memory_usage:ratio",
+  /** CPU cores used over 5m. */
+  cpuCores: "service_pod:cpu_usage:rate5m",
+  /** CPU over the container's CPU limit, over 5m (0..1); absent when no limit is set. */
+  cpuRatio: "service_pod:cpu_usage:ratio_rate5m",
+
+  /** Host CPU busy share over 5m (not idle, iowait or steal). */
+  hostCpu: "instance:node_cpu_utilisation:ratio_rate5m",
+  /** Host memory in use: 1 - MemAvailable/MemTotal. */
+  hostMemory: "instance:node_memory_utilisation:ratio",
+  /** Filesystem space used (of what non-root users may use), per mountpoint. */
+  hostDisk: "instance_mountpoint:node_filesystem_usage:ratio",
+
+  /** The SLO's objective (0.999) as a series, for dashboards. */
+  sloObjective: "slo:objective:ratio",
+  /** The SLO's error budget (1 - objective). */
+  sloErrorBudget: "slo:error_budget:ratio",
+  /** Bad events per second over 5m: the base of the long-window series. */
+  sloErrors5m: "slo:sli_errors:rate5m",
+  /** Share of bad events per window (errors for availability, slower than the threshold for latency). */
+  sloErrorRatio: perWindow("slo:sli_error:ratio_rate"),
+  /** Events (requests) per second per window: the low-traffic guard. */
+  sloRequests: perWindow("slo:sli_requests:rate"),
+  /** Share of bad events over the SLO's compliance period (label window, e.g. "30d"). */
+  sloErrorRatioPeriod: "slo:sli_error:ratio_period",
+  /** Error budget left over the compliance period: 1 = untouched, 0 = spent, < 0 = SLO missed. */
+  sloBudgetRemaining: "slo:error_budget_remaining:ratio",
+} as const;
+
+/** Every recorded name, flat (for linters and dashboards' query checks). */
+export function allRecordedNames(): string[] {
+  return Object.values(RECORDED).flatMap((v) => (typeof v === "string" ? [v] : Object.values(v)));
+}
+
+/** Alert names; each has docs/runbooks/<name>.md. */
+export const ALERTS = {
+  watchdog: "Watchdog",
+  highCpu: "HighCpuUsage",
+  highMemory: "HighMemoryUsage",
+  memoryExhaustion: "MemoryExhaustionImminent",
+  highDisk: "HighDiskUsage",
+  targetDown: "TargetDown",
+  serviceDown: "ServiceDown",
+  availabilityBurn: "AvailabilityBudgetBurn",
+  latencyBurn: "LatencyBudgetBurn",
+  budgetExhausted: "ErrorBudgetExhausted",
+} as const;
+export type AlertName = (typeof ALERTS)[keyof typeof ALERTS];
+
+/** Service and team of alerts about hosts (node-exporter) and the monitoring stack itself. */
+export const HOST_OWNER = { service: "node", team: "platform" } as const;
+export const MONITORING_TEAM = "platform";

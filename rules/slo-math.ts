@@ -1,0 +1,124 @@
+/**
+ * The burn-rate tiers and their arithmetic: thresholds per SLO, budget consumed before a tier
+ * fires, and the time a tier needs to notice a given error ratio.
+ *
+ * Tiers follow the Google SRE workbook ("Alerting on SLOs", multiwindow, multi-burn-rate) plus
+ * one faster tier: a 14.4x burn needs a 1h error ratio of 14.4 x budget, which a 99.5% or a 99%
+ * latency SLO only reaches after 4-9 minutes of TOTAL failure. The fast tier looks at 5m/1m and
+ * asks for an absolute bad-event share (alerts.fastBurn.errorPercent, 10% by default), which
+ * normal traffic (5xx well under 0.1%, slow requests under 1%) is far from.
+ */
+import type { Severity } from "../config/conventions";
+import type { SloConfig, StackConfig } from "../config/schema";
+import { durationSeconds } from "../config/validate";
+import type { SloWindow } from "./names";
+
+/** One multiwindow burn-rate tier: fires when BOTH windows burn at least `burnRate` x budget. */
+export interface BurnTier {
+  id: "fast" | "1h" | "6h" | "1d" | "3d";
+  long: SloWindow;
+  short: SloWindow;
+  /** Budget multiple; for the fast tier the minimum one (the threshold is an absolute share). */
+  burnRate: number;
+  severity: Severity;
+}
+
+/** Faster than the workbook: pages on an outage of any SLO within seconds. */
+export const FAST_TIER: BurnTier = { id: "fast", long: "5m", short: "1m", burnRate: 10, severity: "critical" };
+
+/** All tiers, fastest first. 14.4x/1h and 6x/6h page; 3x/1d and 1x/3d are tickets (Slack). */
+export const BURN_TIERS: readonly BurnTier[] = [
+  FAST_TIER,
+  { id: "1h", long: "1h", short: "5m", burnRate: 14.4, severity: "critical" },
+  { id: "6h", long: "6h", short: "30m", burnRate: 6, severity: "critical" },
+  { id: "1d", long: "1d", short: "2h", burnRate: 3, severity: "warning" },
+  { id: "3d", long: "3d", short: "6h", burnRate: 1, severity: "warning" },
+];
+
+/**
+ * Windows computed from raw counters. Longer ones (1d, 3d, the compliance period) are the
+ * average of the recorded 5m rates (sum_over_time): a raw rate() over days of per-route series
+ * every 15 s is the expensive query recording rules exist to avoid; those tiers only open tickets.
+ */
+export const RAW_WINDOWS: readonly SloWindow[] = ["1m", "5m", "30m", "1h", "2h", "6h"];
+
+/** Error budget of an SLO as a ratio: 99.9 -> 0.001 (without float noise). */
+export function errorBudget(slo: SloConfig): number {
+  return Number(((100 - slo.objective) / 100).toPrecision(10));
+}
+
+/**
+ * Bad-event share a tier fires at, or null when the tier cannot fire for this SLO (a threshold
+ * of 100% or more: e.g. 14.4x of a 90% SLO's 10% budget).
+ */
+export function tierThreshold(cfg: StackConfig, slo: SloConfig, tier: BurnTier): number | null {
+  const b = errorBudget(slo);
+  const t = tier.id === "fast" ? Math.max(cfg.alerts.fastBurn.errorPercent / 100, tier.burnRate * b) : tier.burnRate * b;
+  const rounded = Number(t.toPrecision(10));
+  return rounded >= 1 ? null : rounded;
+}
+
+/** Share of the whole compliance-period budget spent by the time the tier fires (at its threshold). */
+export function budgetConsumedAtFiring(cfg: StackConfig, slo: SloConfig, tier: BurnTier): number | null {
+  const t = tierThreshold(cfg, slo, tier);
+  if (t === null) return null;
+  return (t / errorBudget(slo)) * (durationSeconds(tier.long) / durationSeconds(slo.window));
+}
+
+/**
+ * Bad-event share over `window` seconds, `t` seconds after the share jumped from 0 to `e`
+ * (traffic constant). Raw windows are a plain rate() ratio; long windows average the 5m rate,
+ * which itself ramps up over 5 minutes.
+ */
+export function windowRatioAfterStep(window: SloWindow, t: number, e: number): number {
+  const w = durationSeconds(window);
+  if (t <= 0) return 0;
+  if (RAW_WINDOWS.includes(window)) return (e * Math.min(t, w)) / w;
+  const five = 300;
+  // Integral of e * min(s, 300)/300 over the last w seconds, divided by w.
+  const integral = (x: number) => (x <= five ? (x * x) / (2 * five) : five / 2 + (x - five));
+  const from = Math.max(0, t - w);
+  return (e * (integral(t) - integral(from))) / w;
+}
+
+/**
+ * Seconds from the start of a constant error ratio `e` until the tier's condition holds, at
+ * the rule level (evaluation steps of `evaluationInterval`; no scrape or notification delay).
+ * Null when the tier never fires for that ratio (e below the threshold).
+ */
+export function tierDetectionSeconds(cfg: StackConfig, slo: SloConfig, tier: BurnTier, e: number): number | null {
+  const threshold = tierThreshold(cfg, slo, tier);
+  if (threshold === null || e < threshold) return null;
+  const step = durationSeconds(cfg.scrape.evaluationInterval);
+  const limit = 2 * durationSeconds(tier.long) + 3600;
+  for (let t = step; t <= limit; t += step) {
+    const long = windowRatioAfterStep(tier.long, t, e);
+    const short = windowRatioAfterStep(tier.short, t, e);
+    // 1e-9: the ratio reaching the threshold exactly counts (Prometheus uses the same doubles).
+    if (long >= threshold - 1e-9 && short >= threshold - 1e-9) return t;
+  }
+  return null;
+}
+
+/** The first tier (by time) that pages on ratio `e`, and when. */
+export function pageDetection(cfg: StackConfig, slo: SloConfig, e: number): { tier: BurnTier; seconds: number } | null {
+  let best: { tier: BurnTier; seconds: number } | null = null;
+  for (const tier of BURN_TIERS.filter((t) => t.severity === "critical")) {
+    const s = tierDetectionSeconds(cfg, slo, tier, e);
+    if (s !== null && (best === null || s < best.seconds)) best = { tier, seconds: s };
+  }
+  return best;
+}
+
+/**
+ * Worst-case delay added on top of the rule-level time before a person is paged: one scrape
+ * interval (the errors must be scraped), two evaluation intervals (the recording group, then
+ * the alert group, which run independently) and the critical route's group_wait.
+ */
+export function pipelineDelaySeconds(cfg: StackConfig): number {
+  return (
+    durationSeconds(cfg.scrape.interval) +
+    2 * durationSeconds(cfg.scrape.evaluationInterval) +
+    durationSeconds(cfg.alertmanager.criticalGroupWait)
+  );
+}
