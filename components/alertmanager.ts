@@ -5,32 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PATHS, PORTS } from "../config/conventions";
-import { ALERTMANAGER_CONFIG_FILE } from "../render/alertmanager";
+import { alertmanagerArgs } from "../render/alertmanager";
 import { ALERTMANAGER_PEERS_SERVICE } from "../render/topology";
 import type { Workload } from "../platform/workload";
 import { componentType, type WorkloadComponentArgs } from "./common";
-
-/** Alertmanager's flags; clustering only when there are peers. */
-export function alertmanagerArgs(a: WorkloadComponentArgs): string[] {
-  const { config: cfg } = a;
-  const args = [
-    `--config.file=${CONTAINER_PATHS.alertmanagerConfigDir}/${ALERTMANAGER_CONFIG_FILE}`,
-    `--storage.path=${CONTAINER_PATHS.alertmanagerDataDir}`,
-    `--web.listen-address=:${PORTS.alertmanager}`,
-    // Silences and notification log are kept for 5 days (the default) on the volume.
-    "--data.retention=120h",
-  ];
-  if (cfg.replicas.alertmanager > 1) {
-    args.push(`--cluster.listen-address=0.0.0.0:${PORTS.alertmanagerCluster}`, `--cluster.advertise-address=$(POD_IP):${PORTS.alertmanagerCluster}`);
-    for (let i = 0; i < cfg.replicas.alertmanager; i++) {
-      args.push(`--cluster.peer=alertmanager-${i}.${ALERTMANAGER_PEERS_SERVICE}.${cfg.namespace}.svc.cluster.local:${PORTS.alertmanagerCluster}`);
-    }
-  } else {
-    // An empty listen address disables clustering (a lone node must not wait for peers).
-    args.push("--cluster.listen-address=");
-  }
-  return args;
-}
 
 /** The Alertmanager workload description (exported for tests). */
 export function alertmanagerWorkload(a: WorkloadComponentArgs): Workload {
@@ -40,7 +18,11 @@ export function alertmanagerWorkload(a: WorkloadComponentArgs): Workload {
     kind: "stateful",
     replicas: cfg.replicas.alertmanager,
     image: cfg.images.alertmanager,
-    args: alertmanagerArgs(a),
+    args: alertmanagerArgs(cfg, a.topology, {
+      dataDir: CONTAINER_PATHS.alertmanagerDataDir,
+      listen: `:${PORTS.alertmanager}`,
+      peers: cfg.replicas.alertmanager > 1 ? Array.from({ length: cfg.replicas.alertmanager }, (_, i) => `alertmanager-${i}.${ALERTMANAGER_PEERS_SERVICE}.${cfg.namespace}.svc.cluster.local:${PORTS.alertmanagerCluster}`) : [],
+    }),
     identityEnv: { POD_IP: "status.podIP" },
     ports: [{ name: "web", port: PORTS.alertmanager }],
     fileRoot: CONTAINER_PATHS.alertmanagerConfigDir,

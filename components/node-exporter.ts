@@ -5,19 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PORTS } from "../config/conventions";
 import type { Workload } from "../platform/workload";
+import { nodeExporterArgs } from "../render/node-exporter";
 import { componentType, type WorkloadComponentArgs } from "./common";
-
-/** Flags; also used by the local stack (with the host's own paths). */
-export function nodeExporterArgs(rootfs: string | null, listen: string): string[] {
-  const paths = rootfs ? [`--path.rootfs=${rootfs}`, `--path.procfs=${rootfs}/proc`, `--path.sysfs=${rootfs}/sys`] : [];
-  return [
-    ...paths,
-    `--web.listen-address=${listen}`,
-    // Container and kubelet mounts would multiply filesystem series without telling anything new.
-    "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+|var/lib/kubelet/.+|var/lib/containers/.+)($|/)",
-    "--collector.filesystem.fs-types-exclude=^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs|tmpfs)$",
-  ];
-}
 
 /** The node-exporter workload description (exported for tests). */
 export function nodeExporterWorkload(a: WorkloadComponentArgs): Workload {

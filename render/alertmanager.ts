@@ -6,7 +6,7 @@
  * for the same service; resolved notifications are sent. Credentials are never in this
  * file: PagerDuty's routing key and Slack's webhook URL are read from Secret-mounted files.
  */
-import { LABELS, SECRET_FILES, SUBDIRS } from "../config/conventions";
+import { LABELS, PORTS, SECRET_FILES, SUBDIRS } from "../config/conventions";
 import type { StackConfig } from "../config/schema";
 import { filePath, type Topology } from "./topology";
 import { toYaml } from "./yaml";
@@ -126,4 +126,31 @@ export function renderAlertmanagerTemplates(): string {
 {{ end }}{{ end }}
 `
   );
+}
+
+/** Where Alertmanager keeps state and listens, and its cluster peers (none = no clustering). */
+export interface AlertmanagerProcess {
+  dataDir: string;
+  listen: string;
+  /** host:port of every peer's cluster port, including this node; empty disables clustering. */
+  peers: string[];
+}
+
+/** Alertmanager's flags, the same for containers and the local stack. */
+export function alertmanagerArgs(cfg: StackConfig, topo: Topology, p: AlertmanagerProcess): string[] {
+  const args = [
+    `--config.file=${filePath(topo, "alertmanager", ALERTMANAGER_CONFIG_FILE)}`,
+    `--storage.path=${p.dataDir}`,
+    `--web.listen-address=${p.listen}`,
+    // Silences and the notification log are kept 5 days on the volume.
+    "--data.retention=120h",
+  ];
+  if (p.peers.length > 0) {
+    args.push(`--cluster.listen-address=0.0.0.0:${PORTS.alertmanagerCluster}`, `--cluster.advertise-address=$(POD_IP):${PORTS.alertmanagerCluster}`);
+    args.push(...p.peers.map((peer) => `--cluster.peer=${peer}`));
+  } else {
+    // An empty listen address disables clustering: a lone node must not wait for peers.
+    args.push("--cluster.listen-address=");
+  }
+  return args;
 }
