@@ -40,7 +40,10 @@ export async function startStandInGrafana(): Promise<StandInGrafana> {
   const server = http.createServer((req, res) => {
     let bodyBytes = 0;
     req.on("data", (chunk: Buffer) => (bodyBytes += chunk.length));
-    req.on("end", () => {
+    req.on("end", async () => {
+      // ?delay_ms=N makes the stand-in as slow as a heavy Grafana query (for timeout tests).
+      const delay = Number(new URL(req.url ?? "/", "http://x").searchParams.get("delay_ms") ?? 0);
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, bodyBytes, upgrade: false });
       // Grafana sends these itself; the front door must end up sending each exactly once.
       res.setHeader("X-Frame-Options", "deny");
