@@ -72,7 +72,10 @@ export interface NginxPaths {
   pid: string;
   /** JSON access log; "/dev/stdout" in containers. */
   accessLog: string;
-  /** Error log; "/dev/stderr" in containers. */
+  /**
+   * Error log file, or "stderr" (containers): nginx then writes to fd 2 itself instead of
+   * opening /dev/stderr, which fails when stderr is a socket.
+   */
   errorLog: string;
   /** Directory under which nginx keeps request bodies and proxied responses that do not fit in memory. */
   tempDir: string;

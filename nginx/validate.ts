@@ -74,6 +74,7 @@ export function nginxOptionProblems(o: ResolvedNginxConfOptions): string[] {
     bad("grafanaUpstream", o.grafanaUpstream, 'host:port without a scheme, e.g. "grafana:3000"');
   }
   for (const [key, value] of Object.entries(o.paths ?? {})) {
+    if (key === "errorLog" && value === "stderr") continue;
     if (typeof value !== "string" || !SAFE_PATH.test(value) || value.includes("..")) {
       bad(`paths.${key}`, value, "an absolute path of letters, digits and ._/@+- (no .., spaces, quotes, $ or ;)");
     }

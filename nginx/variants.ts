@@ -19,7 +19,7 @@ export function containerNginxPaths(secretsDir: string): NginxPaths {
     // /var/run and /var/cache/nginx are writable in the official image (emptyDirs under a read-only root).
     pid: "/var/run/nginx.pid",
     accessLog: "/dev/stdout",
-    errorLog: "/dev/stderr",
+    errorLog: "stderr",
     tempDir: "/var/cache/nginx",
   };
 }

@@ -3,8 +3,9 @@
  * local runner does: `nginx -p <prefix> -c <file> -g 'daemon off;'`, and stops it so that
  * neither the master nor any worker survives.
  */
-import { execFile, spawn, ChildProcess } from "child_process";
+import { spawn, ChildProcess } from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 import * as net from "net";
 
 /** The nginx binary every test runs. */
@@ -16,11 +17,19 @@ export interface NginxTestResult {
   output: string;
 }
 
-/** `nginx -t` with the same flags the local runner and the container CMD use. */
+/**
+ * `nginx -t` with the same flags the local runner and the container CMD use. Its stdout and
+ * stderr are a file, as they are a pipe or file in a container: nginx cannot open
+ * /dev/stdout when it is a socket (what Node's own stdio pipes are).
+ */
 export function nginxSyntaxCheck(prefix: string, confPath: string): Promise<NginxTestResult> {
+  const outFile = path.join(prefix, "nginx-t.out");
+  const fd = fs.openSync(outFile, "w");
   return new Promise((resolve) => {
-    execFile(NGINX_BIN, ["-t", "-p", prefix, "-c", confPath, "-g", "daemon off;"], (err, stdout, stderr) => {
-      resolve({ ok: !err, output: `${stdout}${stderr}` });
+    const child = spawn(NGINX_BIN, ["-t", "-p", prefix, "-c", confPath, "-g", "daemon off;"], { stdio: ["ignore", fd, fd] });
+    child.on("exit", (code) => {
+      fs.closeSync(fd);
+      resolve({ ok: code === 0, output: fs.readFileSync(outFile, "utf8") });
     });
   });
 }
