@@ -173,13 +173,19 @@ export const stackConfigSchema = z.strictObject({
         .prefault({}),
       /** HighMemoryUsage: working set over its limit (containers) or host memory used. */
       memory: thresholdFor(90, "10m"),
-      /** Predictive page: memory on course to hit the limit within `horizon`, above `minPercent`. */
+      /**
+       * Predictive page (MemoryExhaustionImminent): memory above `minPercent` and, extrapolated
+       * over `lookback`, at the limit within `horizon`; it then stays firing while memory is above
+       * `memory.threshold`. 60% and 30s page a 10%->92% ramp of 2 minutes within 2 minutes of its
+       * start (75% and 1m would take 3); below 60% a service is never predicted (restarts warm up
+       * there). See rules/README.md.
+       */
       memoryPredictive: z
         .strictObject({
           horizon: duration().default("15m"),
           lookback: duration().default("5m"),
-          minPercent: percent(75),
-          for: duration().default("1m"),
+          minPercent: percent(60),
+          for: duration().default("30s"),
         })
         .prefault({}),
       disk: thresholdFor(85, "5m"),
