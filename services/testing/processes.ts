@@ -22,10 +22,13 @@ export interface ServiceProcess {
 /** Node entry point of the fleet image, run through tsx so tests need no build step. */
 export const NODE_MAIN = path.join(REPO_ROOT, "services/node/main.ts");
 
-/** Command that runs a service: Node (payment-processor, demo) or Python (merchant-api). */
-export function serviceCommand(language: "node" | "python"): { command: string; args: string[]; cwd: string } {
+/**
+ * Command that runs a service: Node (payment-processor, demo) or Python (merchant-api).
+ * `nodeMain` runs a compiled entry point (dist/services/node/main.js) instead of the TypeScript.
+ */
+export function serviceCommand(language: "node" | "python", nodeMain?: string): { command: string; args: string[]; cwd: string } {
   return language === "node"
-    ? { command: process.execPath, args: ["--import", "tsx", NODE_MAIN], cwd: REPO_ROOT }
+    ? { command: process.execPath, args: nodeMain ? [nodeMain] : ["--import", "tsx", NODE_MAIN], cwd: REPO_ROOT }
     : { command: VENV_PYTHON, args: ["-m", "merchant_api"], cwd: path.join(REPO_ROOT, "services/merchant-api") };
 }
 
@@ -36,9 +39,9 @@ export function serviceCommand(language: "node" | "python"): { command: string; 
 export function startServiceProcess(
   language: "node" | "python",
   env: Record<string, string>,
-  options: { prefix?: string[]; startTimeoutMs?: number } = {},
+  options: { prefix?: string[]; startTimeoutMs?: number; nodeMain?: string } = {},
 ): Promise<ServiceProcess> {
-  const { command, args, cwd } = serviceCommand(language);
+  const { command, args, cwd } = serviceCommand(language, options.nodeMain);
   const [cmd, ...cmdArgs] = options.prefix ? [...options.prefix, command, ...args] : [command, ...args];
   const child = spawn(cmd, cmdArgs, {
     cwd,
