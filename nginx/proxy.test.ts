@@ -35,9 +35,10 @@ describe("proxying to Grafana (real nginx)", () => {
     await send(fd, { tls: true, port: fd.httpsPort, path, auth: fd.credentials });
     const id = seen(path).headers["x-request-id"];
     expect(id).toMatch(/^[0-9a-f]{32}$/);
-    const line = fd.accessLog().find((l) => l.uri === path)!;
+    const line = (await fd.waitForAccessLog((ls) => ls.some((l) => l.uri === path))).find((l) => l.uri === path)!;
     expect(line).toMatchObject({ request_id: id, status: 200, method: "GET", remote_user: "ops", tls: "TLSv1.3", upstream_status: "200" });
     expect(typeof line.request_time).toBe("number");
+    expect(typeof line.msec).toBe("number");
   });
 
   it("accepts a 1 MB dashboard import (buffered in the temp dir) and refuses 11 MB with 413", async () => {

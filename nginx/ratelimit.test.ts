@@ -7,8 +7,10 @@
  * most B, and the bucket drains r per second. Requests arrive faster than r, so the bucket
  * never empties and over a span of T seconds exactly 1 + floor(B + r*T) pass (to within one
  * 10 ms arrival slot). With r = 30, B = 20, T = 0.99 s: 1 + floor(49.7) = 50; the other 50 get 429.
- * Tolerance +-1: one request is 1/r = 33 ms of bucket drain, and nginx's clock (cached per
- * event-loop turn) and the client's send times may disagree by a few ms at the span's ends.
+ * T is taken from nginx's own clock (access log: arrival = msec - request_time), because on a
+ * busy machine the client's send times and nginx's view drift apart by tens of milliseconds.
+ * Tolerance +-1: nginx's clock is cached per event-loop turn and logged at 1 ms resolution,
+ * so the span can be off by a few ms, and a few ms can move floor() by one.
  */
 import { performance } from "perf_hooks";
 import { NGINX_DEFAULTS } from "./options";
@@ -31,13 +33,19 @@ const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t
 interface Outcome {
   status: number;
   sentAt: number;
-  latencyMs: number;
 }
+
+type LogLine = Record<string, unknown>;
+
+/** When nginx started the request (ms since epoch): logged at msec, request_time after arrival. */
+const arrivedAt = (l: LogLine) => Math.round((Number(l.msec) - Number(l.request_time)) * 1000);
 
 describe("rate limit: 30 r/s per client IP with a burst of 20 (real nginx)", () => {
   let fd: FrontDoor;
   const outcomes: Record<string, Outcome[]> = {};
   const health: Res[] = [];
+  let log: LogLine[] = [];
+  const counted = (ip: string) => log.filter((l) => l.remote_addr === ip && String(l.uri).startsWith("/api/ds/query"));
 
   beforeAll(async () => {
     fd = await startFrontDoor();
@@ -53,7 +61,7 @@ describe("rate limit: 30 r/s per client IP with a burst of 20 (real nginx)", () 
       for (const ip of SOURCES) {
         const sentAt = performance.now();
         const p = send(fd, { tls: true, port: fd.httpsPort, path: `/api/ds/query?i=${i}`, auth: fd.credentials, agent: agents[ip] });
-        pending.push(p.then((res) => (outcomes[ip] ??= []).push({ status: res.status, sentAt, latencyMs: performance.now() - sentAt })));
+        pending.push(p.then((res) => (outcomes[ip] ??= []).push({ status: res.status, sentAt })));
       }
       if (i % 5 === 2) {
         pending.push(send(fd, { tls: true, port: fd.httpsPort, path: "/health", agent: agents[SOURCES[0]] }).then((r) => health.push(r)));
@@ -61,6 +69,7 @@ describe("rate limit: 30 r/s per client IP with a burst of 20 (real nginx)", () 
     }
     await Promise.all(pending);
     Object.values(agents).forEach((a) => a.destroy());
+    log = await fd.waitForAccessLog((ls) => ls.filter((l) => String(l.uri).startsWith("/api/ds/query")).length === COUNT * SOURCES.length);
   }, 20_000);
   afterAll(async () => fd?.stop());
 
@@ -72,27 +81,29 @@ describe("rate limit: 30 r/s per client IP with a burst of 20 (real nginx)", () 
   });
 
   it.each(SOURCES)("lets 1 + floor(burst + rate x span) +-1 requests from %s through and rejects the rest with 429", (ip) => {
+    // The premise: the client really sent its 100 requests within about one second.
     const sent = outcomes[ip].map((o) => o.sentAt);
-    const span = (Math.max(...sent) - Math.min(...sent)) / 1000;
-    // The premise: 100 requests really went out over about one second.
-    expect(span).toBeGreaterThan(0.98);
-    expect(span).toBeLessThan(1.05);
+    expect((Math.max(...sent) - Math.min(...sent)) / 1000).toBeLessThan(1.25);
+    const arrivals = counted(ip).map(arrivedAt);
+    expect(arrivals).toHaveLength(COUNT);
+    const span = (Math.max(...arrivals) - Math.min(...arrivals)) / 1000;
     const passed = outcomes[ip].filter((o) => o.status === 200).length;
     const expected = expectedPasses(span);
-    console.log(`${ip}: ${passed} passed, ${COUNT - passed} got 429 over ${span.toFixed(3)} s (model: ${expected})`);
+    console.log(`${ip}: ${passed} passed, ${COUNT - passed} got 429; nginx saw them over ${span.toFixed(3)} s (model: ${expected})`);
     expect(Math.abs(passed - expected)).toBeLessThanOrEqual(1);
   });
 
   it("limits the two source addresses independently (together far more than one bucket allows)", () => {
     const total = SOURCES.reduce((n, ip) => n + outcomes[ip].filter((o) => o.status === 200).length, 0);
+    const oneBucket = Math.max(...SOURCES.map((ip) => expectedPasses((Math.max(...counted(ip).map(arrivedAt)) - Math.min(...counted(ip).map(arrivedAt))) / 1000)));
     // One shared bucket would let about 50 through in total; two buckets about 100.
-    expect(total).toBeGreaterThanOrEqual(2 * (expectedPasses(0.98) - 1));
+    expect(total).toBeGreaterThanOrEqual(2 * oneBucket - 2);
   });
 
-  it("serves the burst without queueing (nodelay): no accepted request waited for the bucket", () => {
-    // Without nodelay the 20th excess request would be held back 20/30 s = 667 ms.
-    const slowest = Math.max(...SOURCES.flatMap((ip) => outcomes[ip].filter((o) => o.status === 200).map((o) => o.latencyMs)));
-    expect(slowest).toBeLessThan(300);
+  it("serves the burst without queueing (nodelay): nginx held no accepted request back", () => {
+    // Without nodelay the excess requests would wait up to burst/rate = 20/30 s = 667 ms each.
+    const times = counted(SOURCES[0]).filter((l) => l.status === 200).map((l) => Number(l.request_time)).sort((a, b) => a - b);
+    expect(times[Math.floor(times.length / 2)]).toBeLessThan(0.1);
   });
 
   it("answers every /health request interleaved with the burst with 200, while the limit is hit", () => {
@@ -101,7 +112,7 @@ describe("rate limit: 30 r/s per client IP with a burst of 20 (real nginx)", () 
   });
 
   it("logs each rejection in the access log as a 429", () => {
-    const logged429 = fd.accessLog().filter((l) => l.status === 429).length;
+    const logged429 = log.filter((l) => l.status === 429).length;
     const answered429 = SOURCES.reduce((n, ip) => n + outcomes[ip].filter((o) => o.status === 429).length, 0);
     expect(logged429).toBe(answered429);
   });

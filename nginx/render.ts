@@ -80,7 +80,8 @@ function httpBasics(o: ResolvedNginxConfOptions): string[] {
     "",
     "log_format frontdoor_json escape=json",
     ...indent([
-      `'{"time":"$time_iso8601","remote_addr":"$remote_addr","remote_user":"$remote_user",'`,
+      // msec - request_time = when the request arrived, to the millisecond (used by the rate-limit test).
+      `'{"time":"$time_iso8601","msec":$msec,"remote_addr":"$remote_addr","remote_user":"$remote_user",'`,
       `'"request_id":"$request_id","method":"$request_method","uri":"$request_uri",'`,
       `'"protocol":"$server_protocol","tls":"$ssl_protocol","status":$status,'`,
       `'"body_bytes_sent":$body_bytes_sent,"request_time":$request_time,'`,

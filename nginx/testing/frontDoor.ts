@@ -44,6 +44,11 @@ export interface FrontDoor extends Target {
   credentials: string;
   /** Parsed JSON lines of the access log so far. */
   accessLog(): Record<string, unknown>[];
+  /**
+   * The access log once `done(lines)` holds. nginx writes a line after the response has gone
+   * out, so a client can see the response before the line exists.
+   */
+  waitForAccessLog(done: (lines: Record<string, unknown>[]) => boolean, timeoutMs?: number): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
 }
 
@@ -93,6 +98,10 @@ export async function startFrontDoor(setup: FrontDoorSetup = {}): Promise<FrontD
       await grafana.close();
       throw e;
     }
+    const accessLog = () =>
+      fs.existsSync(paths.accessLog)
+        ? fs.readFileSync(paths.accessLog, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
+        : [];
     return {
       dir,
       serverName: TEST_SERVER_NAME,
@@ -105,10 +114,16 @@ export async function startFrontDoor(setup: FrontDoorSetup = {}): Promise<FrontD
       nginx,
       grafana,
       credentials: `${users[0].user}:${password}`,
-      accessLog: () =>
-        fs.existsSync(paths.accessLog)
-          ? fs.readFileSync(paths.accessLog, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
-          : [],
+      accessLog,
+      async waitForAccessLog(done, timeoutMs = 3000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const lines = accessLog();
+          if (done(lines)) return lines;
+          if (Date.now() > deadline) throw new Error(`access log condition not met within ${timeoutMs} ms (${lines.length} lines)`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      },
       async stop() {
         try {
           await nginx.stop();
