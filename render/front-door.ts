@@ -17,11 +17,12 @@ function nginxPaths(topo: Topology): NginxPaths {
 }
 
 /** nginx.conf of the front door for this stack. */
-export function renderFrontDoorConf(cfg: StackConfig, topo: Topology, localPorts?: { https: number; http: number }): string {
+export function renderFrontDoorConf(cfg: StackConfig, topo: Topology): string {
   const fd = cfg.frontDoor;
   const local = topo.kind === "local";
-  const httpsPort = local ? (localPorts?.https ?? fd.hostHttpsPort) : PORTS.nginxHttps;
-  const httpPort = local ? (localPorts?.http ?? fd.hostHttpPort) : PORTS.nginxHttp;
+  // Locally nginx listens on the ports the docker stack would publish.
+  const httpsPort = local ? fd.hostHttpsPort : PORTS.nginxHttps;
+  const httpPort = local ? fd.hostHttpPort : PORTS.nginxHttp;
   return renderNginxConf({
     runAs: local ? "local" : "container",
     serverName: fd.hostname,
@@ -36,6 +37,7 @@ export function renderFrontDoorConf(cfg: StackConfig, topo: Topology, localPorts
     trustedProxyCidrs: fd.trustedProxies,
     // Docker's embedded DNS: a re-created Grafana container is found without an nginx restart.
     resolver: topo.kind === "docker" ? "127.0.0.11" : undefined,
+    ...(local && topo.workerUser ? { user: topo.workerUser } : {}),
   });
 }
 

@@ -41,6 +41,8 @@ export interface Topology {
   roots: Record<FileOwner, string>;
   /** Local stack only: where runtime files (pid, logs, temp) go. */
   stateDir?: string;
+  /** Local stack only: user nginx's workers run as when the stack is started by root. */
+  workerUser?: string;
 }
 
 /** Components that read rendered files. */
