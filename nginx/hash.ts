@@ -10,7 +10,12 @@
  * requests so late that the bucket has drained.
  *
  * A high work factor protects guessable passwords; ours are long random strings, which no
- * amount of offline guessing recovers, so cost 5 (~2 ms) loses nothing. The salt is derived
+ * amount of offline guessing recovers, so cost 5 (~2 ms) loses nothing.
+ *
+ * The prefix is `$2a$`, not bcryptjs's default `$2b$`: musl's crypt() (the Alpine nginx image)
+ * knows `$2a$`, `$2x$` and `$2y$` only, and answers a `$2b$` hash with "*", which locks every
+ * user out. For the ASCII passwords we generate, `$2a$` and `$2b$` compute the same hash, and
+ * glibc/libxcrypt (Debian), Go and bcryptjs all accept `$2a$`. The salt is derived
  * from the password and a context string, so the same password always gives the same hash:
  * `pulumi up` does not rewrite the Secret (and restart nginx) on every run.
  */
@@ -24,7 +29,7 @@ export const HTPASSWD_BCRYPT_COST = 5;
 export const MIN_RANDOM_PASSWORD_LENGTH = 20;
 
 /**
- * `$2b$05$...` hash of `password`, deterministic for (password, context). `context` (e.g.
+ * `$2a$05$...` hash of `password`, deterministic for (password, context). `context` (e.g.
  * "<stack>/<user>") makes equal passwords in different places hash differently.
  * Throws for passwords shorter than 20 characters or longer than bcrypt's 72 bytes.
  */
@@ -37,6 +42,6 @@ export function stableBcryptHash(password: string, context: string, cost = HTPAS
   }
   if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw new Error(`stableBcryptHash: cost ${cost} is not 4-31`);
   const saltBytes = crypto.createHmac("sha256", password).update(`monitoring-stack/nginx-htpasswd/${context}`).digest().subarray(0, 16);
-  const salt = `$2b$${String(cost).padStart(2, "0")}$${bcrypt.encodeBase64(saltBytes, 16)}`;
+  const salt = `$2a$${String(cost).padStart(2, "0")}$${bcrypt.encodeBase64(saltBytes, 16)}`;
   return bcrypt.hashSync(password, salt);
 }

@@ -56,10 +56,17 @@ describe("htpasswdFile", () => {
 describe("stableBcryptHash", () => {
   const pw = "Zr8uT3kQ1xW6yP0aL5mN9bV2";
 
-  it("gives the same $2b$05$ hash for the same password and context, so deployments do not churn", () => {
+  it("gives the same $2a$05$ hash for the same password and context, so deployments do not churn", () => {
     const h = stableBcryptHash(pw, "prod/ops");
-    expect(h).toMatch(/^\$2b\$05\$[./A-Za-z0-9]{53}$/);
+    // $2a$, not $2b$: musl's crypt() (Alpine image) rejects $2b$.
+    expect(h).toMatch(/^\$2a\$05\$[./A-Za-z0-9]{53}$/);
     expect(stableBcryptHash(pw, "prod/ops")).toBe(h);
+  });
+
+  it("loses nothing by using $2a$: for an ASCII password it is the same hash as $2b$", () => {
+    const salt22 = bcrypt.getSalt(stableBcryptHash(pw, "prod/ops")).slice(-22);
+    const [a, b] = ["$2a$05$", "$2b$05$"].map((p) => bcrypt.hashSync(pw, `${p}${salt22}`).slice(7));
+    expect(a).toBe(b);
   });
 
   it("gives a different salt for a different context", () => {

@@ -1,11 +1,12 @@
 /**
  * htpasswd lines for nginx basic auth.
  *
- * The hashes are bcrypt: in the Pulumi program `RandomPassword.bcryptHash` (`$2a$10$...`,
- * Go's bcrypt), locally and in tests bcryptjs (`$2b$`). Debian's and the official image's
- * nginx verify them with libc crypt() (libxcrypt), which accepts `$2a$`, `$2b$` and `$2y$`;
- * auth.test.ts proves that against the real binary. The file only ever holds hashes, and is
- * built at deploy time from secrets; it is never committed.
+ * The hashes are bcrypt, verified by nginx with libc crypt(). Debian's libxcrypt accepts
+ * `$2a$`, `$2b$` and `$2y$` (auth.test.ts proves it against the real binary); musl (the Alpine
+ * image) has no `$2b$`, so hashes for containers should be `$2a$` (Go's bcrypt, i.e.
+ * `RandomPassword.bcryptHash`, and stableBcryptHash) or `$2y$`, never bcryptjs's default `$2b$`.
+ * Prefer stableBcryptHash (hash.ts) for its cost. The file only ever holds hashes, and is built
+ * at deploy time from secrets; it is never committed.
  */
 
 /** One htpasswd entry: user name and its bcrypt hash. */

@@ -9,7 +9,11 @@ function portSuffix(o: ResolvedNginxConfOptions): string {
   return o.publicHttpsPort === 443 ? "" : `:${o.publicHttpsPort}`;
 }
 
-/** Fixed /health: no auth, no rate limit, no proxying, nothing about nginx or Grafana in it. */
+/**
+ * Fixed /health: no auth, no rate limit, no proxying, nothing about nginx or Grafana in it.
+ * `return` answers in the rewrite phase, before limit_req (preaccess) and auth_basic (access)
+ * run; `auth_basic off` keeps it open even if someone replaces the `return` later.
+ */
 function healthLocation(): string[] {
   return [
     "location = /health {",
