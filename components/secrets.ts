@@ -12,6 +12,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { StackConfig } from "../config/schema";
 import { SECRET_KEYS } from "../config/validate";
+import { stableBcryptHash } from "../nginx/hash";
 import type { SecretValues } from "../render/stack";
 import { componentType } from "./common";
 
@@ -89,7 +90,8 @@ export class StackSecrets extends pulumi.ComponentResource {
           fromConfig(SECRET_KEYS.pagerdutyRoutingKey, "unset-pagerduty-routing-key"),
           fromConfig(SECRET_KEYS.slackWebhookUrl, "https://hooks.slack.com/services/unset"),
           admin.result,
-          pulumi.all(users.map((u) => u.pw.bcryptHash)),
+          // Cheap, stable hashes: nginx runs crypt() on every request (see nginx/hash.ts).
+          pulumi.all(users.map((u) => u.pw.result.apply((r) => stableBcryptHash(r, `${pulumi.getStack()}/${u.user}`)))),
           cert,
           key,
           pulumi.all(remoteWrite),

@@ -262,7 +262,7 @@ export const stackConfigSchema = z.strictObject({
       grafana: pinnedImage("grafana/grafana:12.1.1"),
       nodeExporter: pinnedImage("prom/node-exporter:v1.9.1"),
       cadvisor: pinnedImage("gcr.io/cadvisor/cadvisor:v0.52.1"),
-      // Alpine: busybox wget for the health check; musl crypt() verifies bcrypt ($2a$/$2b$/$2y$).
+      // Alpine: busybox wget for the health check; musl crypt() verifies $2a$/$2y$ bcrypt (not $2b$: nginx/hash.ts).
       nginx: pinnedImage("nginx:1.28.0-alpine"),
     })
     .prefault({}),

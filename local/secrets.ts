@@ -8,6 +8,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { StackConfig } from "../config/schema";
+import { stableBcryptHash } from "../nginx/hash";
 import { generateSelfSignedCert } from "../nginx/selfsigned";
 import type { SecretValues } from "../render/stack";
 
@@ -44,7 +45,8 @@ export function loadOrCreateCredentials(stateDir: string, cfg: StackConfig): Loc
   for (const user of cfg.frontDoor.basicAuthUsers) {
     if (!creds.basicAuth[user]) creds.basicAuth[user] = token(12);
     const hash = creds.basicAuthHashes[user];
-    if (!hash || !bcrypt.compareSync(creds.basicAuth[user], hash)) creds.basicAuthHashes[user] = bcrypt.hashSync(creds.basicAuth[user], 10);
+    // Cheap, stable hash: nginx runs crypt() on every request (see nginx/hash.ts).
+    if (!hash || !hash.startsWith("$2a$05$") || !bcrypt.compareSync(creds.basicAuth[user], hash)) creds.basicAuthHashes[user] = stableBcryptHash(creds.basicAuth[user], `local/${user}`);
   }
   fs.writeFileSync(file, JSON.stringify(creds, null, 2) + "\n", { mode: 0o600 });
   fs.chmodSync(file, 0o600);

@@ -91,7 +91,8 @@ export function nginxOptionProblems(o: ResolvedNginxConfOptions): string[] {
       bad("resolver", o.resolver, 'space-separated IP addresses, e.g. "127.0.0.11"');
     }
   }
-  if (o.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(o.user)) bad("user", o.user, "a POSIX user name");
+  // nginx: `user name [group]`; Debian has no "nobody" group, so locally it is "nobody nogroup".
+  if (o.user !== undefined && !/^[a-z_][a-z0-9_-]*( [a-z_][a-z0-9_-]*)?$/.test(o.user)) bad("user", o.user, "a POSIX user name, optionally followed by a group name");
   if (o.workerProcesses !== "auto" && !(Number.isInteger(o.workerProcesses) && o.workerProcesses >= 1)) {
     bad("workerProcesses", o.workerProcesses, '"auto" or an integer >= 1');
   }

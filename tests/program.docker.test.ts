@@ -82,6 +82,13 @@ describe("dev stack on Docker", () => {
     expect(upload(ctr("grafana"), "/etc/grafana/secrets/admin-password")).toMatchObject({ content: generated("grafana-admin"), permissions: "0400" });
   });
 
+  test("gives nginx cheap, stable $2a$ bcrypt hashes of the generated front-door passwords", () => {
+    const htpasswd = upload(ctr("nginx"), "/etc/nginx/front-door/secrets/htpasswd");
+    expect(htpasswd.content).toMatch(/^ops:\$2a\$05\$[./A-Za-z0-9]{53}\n$/);
+    expect(htpasswd.permissions).toBe("0400");
+    expect(htpasswd.content).not.toContain(generated("basic-auth-ops"));
+  });
+
   test("generates a self-signed certificate for the front door's host name", () => {
     const cert = ofType(run, "tls:index/selfSignedCert:SelfSignedCert");
     expect(cert).toHaveLength(1);
