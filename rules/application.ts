@@ -3,6 +3,9 @@
  * multiwindow, multi-burn-rate alerts (rules/slo-math.ts) and a ticket when the compliance
  * period's budget is spent. Adding an SLO for another service is a config change only.
  *
+ * Burn thresholds compare with > (as the SRE workbook does): burning exactly the budget (1x)
+ * is sustainable and must stay silent, even on the slowest tier.
+ *
  * Every tier has a low-traffic guard: below alerts.minRequestsPerSecond over the tier's long
  * window it stays silent, so one failed request on a quiet service cannot page anyone.
  */
@@ -33,7 +36,7 @@ export function burnRule(cfg: StackConfig, topo: Topology, slo: SloConfig, tier:
   const alert = burnAlertName(slo);
   const burn = num(threshold / errorBudget(slo));
   const expr =
-    `(${RECORDED.sloErrorRatio[tier.long]}${sel} >= ${t} and on (${LABELS.slo}) ${RECORDED.sloErrorRatio[tier.short]}${sel} >= ${t})` +
+    `(${RECORDED.sloErrorRatio[tier.long]}${sel} > ${t} and on (${LABELS.slo}) ${RECORDED.sloErrorRatio[tier.short]}${sel} > ${t})` +
     ` and on (${LABELS.slo}) ${RECORDED.sloRequests[tier.long]}${sel} >= ${num(cfg.alerts.minRequestsPerSecond)}`;
   return {
     alert,
@@ -59,7 +62,7 @@ export function burnRule(cfg: StackConfig, topo: Topology, slo: SloConfig, tier:
 export function budgetExhaustedRule(cfg: StackConfig, topo: Topology, slo: SloConfig): AlertingRule {
   return {
     alert: ALERTS.budgetExhausted,
-    expr: `${RECORDED.sloBudgetRemaining}${sloSelector(slo)} <= 0`,
+    expr: `${RECORDED.sloBudgetRemaining}${sloSelector(slo)} < 0`,
     for: "15m",
     labels: { severity: "warning", ...(sloLabels(cfg, slo) as { service: string; team: string }) },
     annotations: annotations(

@@ -67,11 +67,12 @@ export function budgetConsumedAtFiring(cfg: StackConfig, slo: SloConfig, tier: B
 
 /**
  * Bad-event share over `window` seconds, `t` seconds after the share jumped from 0 to `e`
- * (traffic constant). Raw windows are a plain rate() ratio; long windows average the 5m rate,
- * which itself ramps up over 5 minutes.
+ * (traffic constant), with `history` seconds of clean traffic before the jump (a window longer
+ * than the data only sees the data). Raw windows are a plain rate() ratio; long windows average
+ * the 5m rate, which itself ramps up over 5 minutes.
  */
-export function windowRatioAfterStep(window: SloWindow, t: number, e: number): number {
-  const w = durationSeconds(window);
+export function windowRatioAfterStep(window: SloWindow, t: number, e: number, history = Infinity): number {
+  const w = Math.min(durationSeconds(window), history + t);
   if (t <= 0) return 0;
   if (RAW_WINDOWS.includes(window)) return (e * Math.min(t, w)) / w;
   const five = 300;
@@ -81,21 +82,29 @@ export function windowRatioAfterStep(window: SloWindow, t: number, e: number): n
   return (e * (integral(t) - integral(from))) / w;
 }
 
+/** How a detection time is computed: evaluation step, and clean history before the errors start. */
+export interface DetectionOptions {
+  /** Seconds between evaluations; default the stack's evaluation interval. */
+  step?: number;
+  /** Seconds of clean traffic before the errors; default: more than any window. */
+  history?: number;
+}
+
 /**
  * Seconds from the start of a constant error ratio `e` until the tier's condition holds, at
- * the rule level (evaluation steps of `evaluationInterval`; no scrape or notification delay).
- * Null when the tier never fires for that ratio (e below the threshold).
+ * the rule level (evaluation steps; no scrape, recording or notification delay: see
+ * pipelineDelaySeconds). Null when the tier never fires for that ratio.
  */
-export function tierDetectionSeconds(cfg: StackConfig, slo: SloConfig, tier: BurnTier, e: number): number | null {
+export function tierDetectionSeconds(cfg: StackConfig, slo: SloConfig, tier: BurnTier, e: number, opts: DetectionOptions = {}): number | null {
   const threshold = tierThreshold(cfg, slo, tier);
-  if (threshold === null || e < threshold) return null;
-  const step = durationSeconds(cfg.scrape.evaluationInterval);
+  if (threshold === null || e <= threshold) return null;
+  const step = opts.step ?? durationSeconds(cfg.scrape.evaluationInterval);
   const limit = 2 * durationSeconds(tier.long) + 3600;
   for (let t = step; t <= limit; t += step) {
-    const long = windowRatioAfterStep(tier.long, t, e);
-    const short = windowRatioAfterStep(tier.short, t, e);
-    // 1e-9: the ratio reaching the threshold exactly counts (Prometheus uses the same doubles).
-    if (long >= threshold - 1e-9 && short >= threshold - 1e-9) return t;
+    const long = windowRatioAfterStep(tier.long, t, e, opts.history);
+    const short = windowRatioAfterStep(tier.short, t, e, opts.history);
+    // Strictly above, like the rules; 1e-9 keeps float noise from deciding a tie.
+    if (long > threshold + 1e-9 && short > threshold + 1e-9) return t;
   }
   return null;
 }
