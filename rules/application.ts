@@ -50,7 +50,7 @@ export function burnRule(cfg: StackConfig, topo: Topology, slo: SloConfig, tier:
     annotations: annotations(
       cfg,
       alert,
-      `${slo.service} is burning its ${slo.name} error budget ${burn}x too fast.`,
+      `${slo.service} is burning its ${slo.name} error budget over ${burn}x the sustainable rate.`,
       `{{ $value | humanizePercentage }} of ${slo.service} ${badEvents(slo)} over the last ${tier.long} ` +
         `(and over ${tier.short}); the threshold is ${num(threshold * 100)}%, ${burn}x the ${num(errorBudget(slo) * 100)}% budget of a ${slo.objective}% SLO over ${slo.window}.`,
       serviceDashboard(topo, slo.service),
