@@ -120,14 +120,15 @@ export function pageDetection(cfg: StackConfig, slo: SloConfig, e: number): { ti
 }
 
 /**
- * Worst-case delay added on top of the rule-level time before a person is paged: one scrape
- * interval (the errors must be scraped), two evaluation intervals (the recording group, then
- * the alert group, which run independently) and the critical route's group_wait.
+ * Worst-case delay between the fault and a notification that the rule-level times leave out.
+ * Rule-level times (and promtool timelines) already include the recording -> alert lag of one
+ * evaluation; add the scrape that first shows the fault (up to one interval after it), the
+ * evaluation phase after that scrape (up to one interval) and the critical route's group_wait.
  */
 export function pipelineDelaySeconds(cfg: StackConfig): number {
   return (
     durationSeconds(cfg.scrape.interval) +
-    2 * durationSeconds(cfg.scrape.evaluationInterval) +
+    durationSeconds(cfg.scrape.evaluationInterval) +
     durationSeconds(cfg.alertmanager.criticalGroupWait)
   );
 }
