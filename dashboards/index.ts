@@ -1,29 +1,43 @@
 /**
- * Dashboards provisioned into Grafana: file name -> JSON.
- * Interim: one placeholder dashboard until the dashboards issue lands.
+ * Dashboards provisioned into Grafana: file name -> JSON text. render/stack.ts writes them to
+ * Grafana's dashboards/ directory (files on Docker, a ConfigMap on Kubernetes), where the file
+ * provider of render/grafana.ts loads them read-only.
+ *
+ * Also the public API the local stack's end-to-end tests use: panelQueries() lists every query
+ * of a rendered dashboard with its variables substituted, checkQueriesReturnData() runs them
+ * against a Prometheus the way Grafana would and names the panels that show "No data".
  */
 import { GRAFANA_UIDS } from "../config/conventions";
 import type { StackConfig } from "../config/schema";
+import { businessMetrics } from "./business";
+import type { Dashboard } from "./foundation";
+import { opsOverview } from "./ops-overview";
+import { toJsonText } from "./sdk";
+import { serviceDeepDive } from "./service-deep-dive";
 
-export function renderDashboards(cfg: StackConfig): Record<string, string> {
-  const dashboard = {
-    uid: GRAFANA_UIDS.opsOverview,
-    title: "Operations overview",
-    editable: false,
-    refresh: "30s",
-    time: { from: "now-6h", to: "now" },
-    schemaVersion: 39,
-    panels: [
-      {
-        id: 1,
-        type: "stat",
-        title: "Targets up",
-        description: "Scrape targets currently up, per service.",
-        datasource: { type: "prometheus", uid: GRAFANA_UIDS.datasource },
-        gridPos: { h: 8, w: 24, x: 0, y: 0 },
-        targets: [{ refId: "A", expr: `sum by (service) (up{service=~"${cfg.services.map((s) => s.name).join("|")}"})`, legendFormat: "{{service}}" }],
-      },
-    ],
+export { checkQueriesReturnData, evaluateQueries, variableValues, type CheckOptions, type CheckReport, type QueryOutcome } from "./check";
+export { panelQueries, type PanelQuery } from "./queries";
+export { overviewHealth, type ServiceOnOverview } from "./overview-health";
+export { serviceHealth, serviceThresholds, colorOf, type Health } from "./health";
+export { SERVICE_VAR } from "./service-deep-dive";
+
+/** File name of each dashboard, by uid (the file name is what the provider sees). */
+export const DASHBOARD_FILES: Record<string, string> = {
+  [GRAFANA_UIDS.opsOverview]: "ops-overview.json",
+  [GRAFANA_UIDS.serviceDeepDive]: "service-deep-dive.json",
+  [GRAFANA_UIDS.business]: "business-metrics.json",
+};
+
+/** The three dashboards as objects, by uid. */
+export function buildDashboards(cfg: StackConfig): Record<string, Dashboard> {
+  return {
+    [GRAFANA_UIDS.opsOverview]: opsOverview(cfg),
+    [GRAFANA_UIDS.serviceDeepDive]: serviceDeepDive(cfg),
+    [GRAFANA_UIDS.business]: businessMetrics(cfg),
   };
-  return { "ops-overview.json": JSON.stringify(dashboard, null, 2) + "\n" };
+}
+
+/** Every provisioned dashboard: file name -> JSON text. */
+export function renderDashboards(cfg: StackConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(buildDashboards(cfg)).map(([uid, d]) => [DASHBOARD_FILES[uid], toJsonText(d)]));
 }

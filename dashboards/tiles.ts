@@ -1,0 +1,123 @@
+/**
+ * The four service signals (up, request rate, error ratio, p99) as PromQL and as panels: one
+ * stat tile per service, colored per service from dashboards/health.ts, each linking to the
+ * deep-dive. The ops overview shows them for every service; the deep-dive's header shows them
+ * for the selected one (same thresholds, so the colors agree).
+ */
+import { common, dashboard, stat, type StatPanelBuilder, type TimeseriesPanelBuilder, type ValueMapping } from "./foundation";
+import { LABELS, METRICS } from "../config/conventions";
+import type { StackConfig } from "../config/schema";
+import { RECORDED } from "../rules/names";
+import { seriesPanel } from "./panels";
+import { serviceThresholds, type ThresholdStep, UP_STEPS } from "./health";
+import { DATASOURCE, deepDiveLink, prom, thresholds } from "./sdk";
+
+/** PromQL of the four signals, one series per service (label `service`). */
+export interface SignalExprs {
+  up: string;
+  rate: string;
+  errorRatio: string;
+  p99: string;
+}
+
+/** From recorded series (what the dashboards use); `matcher` narrows, e.g. `service="$service"`. */
+export function recordedSignals(matcher = ""): SignalExprs {
+  const sel = (name: string) => (matcher ? `${name}{${matcher}}` : name);
+  return { up: sel(RECORDED.up), rate: sel(RECORDED.requestsRate5m), errorRatio: sel(RECORDED.errorRatio5m), p99: sel(RECORDED.latencyP99) };
+}
+
+/**
+ * The same signals written from raw series, as a dashboard without recording rules would:
+ * only the benchmark renders these, to measure what the recording rules save.
+ * With window "5m" the numbers equal the recorded ones; "$__rate_interval" is the usual choice.
+ */
+export function rawSignals(cfg: StackConfig, window: string): SignalExprs {
+  const jobs = `job=~"${cfg.services.map((s) => s.name).join("|")}"`;
+  const req = (extra = "") => `sum by (${LABELS.service}) (rate(${METRICS.httpRequests}{${jobs}${extra}}[${window}]))`;
+  return {
+    up: `avg by (${LABELS.service}) (up{${jobs}})`,
+    rate: req(),
+    errorRatio: `(${req(`, status=~"5.."`)} or 0 * ${req()}) / ${req()}`,
+    p99: `histogram_quantile(0.99, sum by (${LABELS.service}, le) (rate(${METRICS.httpDuration}_bucket{${jobs}}[${window}])))`,
+  };
+}
+
+/** Which signal a tile panel shows; decides unit, thresholds and text. */
+export type Signal = keyof SignalExprs;
+
+const UNITS: Record<Signal, string> = { up: "percentunit", rate: "reqps", errorRatio: "percentunit", p99: "s" };
+
+const UP_MAPPINGS: ValueMapping[] = [
+  { type: dashboard.MappingType.ValueToText, options: { "1": { text: "UP", index: 0 }, "0": { text: "DOWN", index: 1 } } },
+  { type: dashboard.MappingType.RangeToText, options: { from: 0.0001, to: 0.9999, result: { text: "DEGRADED", index: 2 } } },
+];
+
+/**
+ * Threshold steps of one signal for one service, or null when the signal has no good or bad
+ * (request rate); `service` null gives the defaults. The overview and the tests both call this.
+ */
+export function stepsFor(cfg: StackConfig, signal: Signal, service: string | null): ThresholdStep[] | null {
+  const t = serviceThresholds(cfg, service);
+  return signal === "up" ? t.up : signal === "errorRatio" ? t.errorRatio : signal === "p99" ? t.p99Seconds : null;
+}
+
+/** Title and description of each signal's panels. */
+export const SIGNAL_TEXT: Record<Signal, { title: string; description: string }> = {
+  up: {
+    title: "Status",
+    description: `Share of the service's scrape targets that are up (${RECORDED.up}). UP: all, DEGRADED: some, DOWN: none.`,
+  },
+  rate: {
+    title: "Request rate",
+    description: `Requests per second over 5 minutes (${RECORDED.requestsRate5m}), /metrics and health checks excluded.`,
+  },
+  errorRatio: {
+    title: "Error rate (5xx)",
+    description: `Share of requests answered 5xx over 5 minutes (${RECORDED.errorRatio5m}). Red at the availability SLO's error budget, yellow at 75% of it; without an SLO red at 5%.`,
+  },
+  p99: {
+    title: "p99 latency",
+    description: `99th percentile of request duration over 5 minutes (${RECORDED.latencyP99}). Red at the latency SLO's threshold, yellow at 75% of it; without an SLO red at 5 s (the top bucket).`,
+  },
+};
+
+/**
+ * One stat panel with a tile per series (per service). Thresholds default to those of a
+ * service without SLOs; services whose thresholds differ get a by-name override, so adding an
+ * SLO to the config recolors exactly that service's tiles.
+ */
+export function signalTiles(cfg: StackConfig, signal: Signal, expr: string, services: string[], link = true): StatPanelBuilder {
+  const panel = new stat.PanelBuilder()
+    .title(SIGNAL_TEXT[signal].title)
+    .description(`${SIGNAL_TEXT[signal].description}${link ? " Click a tile for the service deep-dive." : ""}`)
+    .datasource(DATASOURCE)
+    .withTarget(prom("A", expr, { legend: `{{${LABELS.service}}}` }))
+    .unit(UNITS[signal])
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false).fields(""))
+    .textMode(common.BigValueTextMode.ValueAndName)
+    .justifyMode(common.BigValueJustifyMode.Center)
+    .graphMode(signal === "up" ? common.BigValueGraphMode.None : common.BigValueGraphMode.Area)
+    // Request rate has no good or bad: plain text, so color always means health.
+    .colorMode(signal === "rate" ? common.BigValueColorMode.None : common.BigValueColorMode.Background);
+  if (link) panel.dataLinks([deepDiveLink()]);
+  if (signal === "up") panel.mappings(UP_MAPPINGS).thresholds(thresholds(UP_STEPS)).min(0).max(1);
+  const base = stepsFor(cfg, signal, null);
+  if (base) {
+    panel.thresholds(thresholds(base));
+    for (const service of services) {
+      const own = stepsFor(cfg, signal, service)!;
+      if (JSON.stringify(own) !== JSON.stringify(base)) panel.overrideByName(service, [{ id: "thresholds", value: thresholds(own).build() }]);
+    }
+  }
+  return panel;
+}
+
+/** A time series of one signal, a line per service, each linking to the deep-dive. */
+export function signalTrend(signal: Exclude<Signal, "up">, expr: string): TimeseriesPanelBuilder {
+  const titles = { rate: "Request rate by service", errorRatio: "Error rate (5xx) by service", p99: "p99 latency by service" };
+  const description = `${SIGNAL_TEXT[signal].description.replace(/ Red at .*$/, "")} Click a line for the service deep-dive.`;
+  return seriesPanel(titles[signal], description, UNITS[signal])
+    .withTarget(prom("A", expr, { legend: `{{${LABELS.service}}}` }))
+    .fillOpacity(0)
+    .dataLinks([deepDiveLink()]);
+}
