@@ -54,7 +54,7 @@ describe.each(binaries)("Alertmanager $label with the project's config", ({ file
   let am: ChildProcess;
   let amUrl: string;
   let logFile: string;
-  const startsAt = new Date().toISOString();
+  let startsAt: string;
 
   const alert = (name: string, service: string, team: string, severity: string, endsAt?: string) => ({
     labels: { alertname: name, service, team, severity, environment: "dev" },
@@ -71,6 +71,8 @@ describe.each(binaries)("Alertmanager $label with the project's config", ({ file
   const amLog = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").split("\n").slice(-20).join("\n") : "");
 
   beforeAll(async () => {
+    // A minute ago, so that "ended a second ago" is always after the start.
+    startsAt = new Date(Date.now() - 60_000).toISOString();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "receivers-am-"));
     logFile = path.join(dir, "alertmanager.log");
     receivers = await startReceivers({ pagerdutyPort: 0, slackPort: 0, stateDir: path.join(dir, "receivers"), slackToken: TOKEN, pagerdutyRoutingKey: KEY });
@@ -122,6 +124,7 @@ describe.each(binaries)("Alertmanager $label with the project's config", ({ file
 
     expect(page).toMatchObject({ accepted: true, status: 202, service: "payment-processor", pagerduty: { event_action: "trigger", severity: "critical", outcome: "opened" } });
     expect(page.pagerduty?.dedup_key).toMatch(/^[0-9a-f]{64}$/);
+    // The summary is pd.description (render/alertmanager.ts): status, alert, service, the summary annotation.
     expect(page.summary).toBe("[FIRING] ReceiversTestPage payment-processor: ReceiversTestPage on payment-processor");
     const body = JSON.parse(page.raw);
     expect(body.links).toEqual([

@@ -69,6 +69,8 @@ export function receivePagerDuty(ctx: ReceiveContext, p: IncomingPost): Reply {
   // PagerDuty makes up a key for a trigger without one and returns it, so follow-ups can use it.
   const dedupKey = v.event.dedup_key || randomUUID().replace(/-/g, "");
   const fields = { ...pagerDutyFields(parsed), dedup_key: dedupKey };
+  // Applied before the append so the record can say what it did; if the append throws, the
+  // sender gets a 500 and retries, and a restart rebuilds the incidents from the store alone.
   const applied = ctx.incidents.apply({
     action: v.event.event_action,
     dedupKey,
