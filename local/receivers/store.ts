@@ -98,6 +98,7 @@ export class NotificationStore {
     );
   }
 
+  /** Closes the file; later appends throw (reads still work). */
   close(): void {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
