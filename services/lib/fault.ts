@@ -1,10 +1,10 @@
 /**
  * Fault injection on the real request path: for a bounded time, a fraction of API requests is
- * answered 503 and/or every API request is delayed. It runs as a Fastify hook after routing and
- * after the metrics hook, so injected failures are counted exactly like real ones (same route
+ * answered 503 and/or every API request is delayed. It runs as a route-level Fastify hook after
+ * the metrics hook, so injected failures are counted exactly like real ones (same route
  * template, status 503, duration including the injected latency).
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from "fastify";
 import { Gauge, type Registry } from "prom-client";
 import { UNINSTRUMENTED_ROUTES } from "./http-metrics";
 
@@ -76,11 +76,14 @@ export class FaultInjector {
     return this.spec;
   }
 
-  /** Adds the hook to `app`; register it after instrumentHttp so injected faults are measured. */
+  /**
+   * Adds the fault to every API route registered on `app` after this call (route-level
+   * onRequest, appended after the metrics hook so injected faults are measured like real ones).
+   */
   install(app: FastifyInstance): void {
-    app.addHook("onRequest", (request, reply, done) => {
+    const hook = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
       const spec = this.spec === undefined ? undefined : this.active();
-      if (!spec || UNINSTRUMENTED_ROUTES.has(request.routeOptions.url ?? "")) return done();
+      if (!spec) return done();
       const fail = this.random() < spec.errorRatio;
       const finish = () => {
         if (!fail) return done();
@@ -88,6 +91,11 @@ export class FaultInjector {
       };
       if (spec.latencyMs > 0) setTimeout(finish, spec.latencyMs);
       else finish();
+    };
+    app.addHook("onRoute", (route) => {
+      if (UNINSTRUMENTED_ROUTES.has(route.url)) return;
+      const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      route.onRequest = [...existing, hook as onRequestHookHandler];
     });
   }
 }

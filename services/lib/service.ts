@@ -4,7 +4,7 @@
  * and the demo service differ only in the routes they register.
  */
 import type { AddressInfo } from "node:net";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { METRICS } from "../../config/conventions";
 import { buildAdminApp } from "./admin";
@@ -74,19 +74,22 @@ export async function startService(env: ServiceEnv, definition: ServiceDefinitio
     process.stderr.write(`${JSON.stringify({ event: "error", service: env.serviceName, route: request.routeOptions.url, message: err.message })}\n`);
     return reply.code(500).send({ error: "internal_error", message: "internal error" });
   });
-  app.setNotFoundHandler((_request, reply) => {
+  const notFound = (_request: FastifyRequest, reply: FastifyReply) => {
     reply.code(404).send({ error: "not_found", message: "no route matches this method and path" });
-  });
+  };
 
   if (registry) {
     collectDefaultMetrics({ register: registry });
     new Gauge({ name: METRICS.memoryLimit, help: `Memory limit of this process (${limits.memorySource}).`, registers: [registry] }).set(limits.memoryBytes);
     new Gauge({ name: METRICS.cpuLimit, help: `CPU limit of this process in cores (${limits.cpuSource}).`, registers: [registry] }).set(limits.cpuCores);
-    instrumentHttp(app, registry);
+    const http = instrumentHttp(app, registry); // before any route: it instruments routes as they are added
+    app.setNotFoundHandler({ preValidation: http.unmatchedHook }, notFound);
     app.get("/metrics", async (_request, reply) => {
       reply.header("content-type", registry.contentType);
       return registry.metrics();
     });
+  } else {
+    app.setNotFoundHandler(notFound);
   }
   app.get("/healthz", async () => ({ status: "ok", service: env.serviceName }));
 

@@ -21,7 +21,7 @@ const schema = baseEnvSchema
   .extend({
     SERVICE_NAME: baseEnvSchema.shape.SERVICE_NAME.default("payment-processor"),
     PAYMENT_FAILURE_RATIO: ratio.default(0.02),
-    PAYMENT_TIMEOUT_RATIO: ratio.default(0.002),
+    PAYMENT_TIMEOUT_RATIO: ratio.default(0.0002),
     PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(3000),
     PAYMENT_STORE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   })

@@ -3,8 +3,9 @@
  * start-up with value 0, so rate() and ratios work from the first scrape and a status that has
  * never happened (no timeouts yet) is a 0, not a missing series.
  */
-import { Counter, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { METRICS } from "../../config/conventions";
+import { FastCounter, FastHistogram, type FastCounterChild } from "../lib/fast-metrics";
 import { CURRENCIES, CURRENCY_USD_RATES, MERCHANTS, OTHER_MERCHANT } from "../fleet";
 import { PAYMENT_STATUSES, REJECTION_REASONS, type PaymentStatus, type RejectionReason } from "./payments";
 
@@ -27,62 +28,50 @@ const NO_METRICS: PaymentMetrics = { transaction() {}, rejected() {} };
 export function createPaymentMetrics(registry: Registry | undefined): PaymentMetrics {
   if (!registry) return NO_METRICS;
   const merchants = [...MERCHANTS, OTHER_MERCHANT];
-  const transactions = new Counter({
+  const transactions = new FastCounter({
     name: METRICS.paymentTransactions,
     help: "Payments processed, by outcome (success|failed|timeout) and merchant (fixed list + other).",
     labelNames: ["status", "merchant"],
-    registers: [registry],
+    registry,
   });
-  const amount = new Histogram({
+  const amount = new FastHistogram({
     name: METRICS.paymentAmount,
     help: "Amount of successful payments in major units of their currency (never summed across currencies).",
     labelNames: ["currency"],
     buckets: PAYMENT_AMOUNT_BUCKETS,
-    registers: [registry],
+    registry,
   });
-  const usd = new Counter({
+  const usd = new FastCounter({
     name: "payment_amount_usd_total",
     help: "Amount of successful payments converted to USD at fixed demo rates, by merchant: revenue processed and top merchants by volume.",
     labelNames: ["merchant"],
-    registers: [registry],
+    registry,
   });
-  const rejections = new Counter({
+  const rejections = new FastCounter({
     name: "payment_requests_rejected_total",
     help: "POST /payments requests refused with a 4xx before any payment existed, by reason.",
     labelNames: ["reason"],
-    registers: [registry],
+    registry,
   });
 
-  // Bound children, created (at 0) once: this is both the initialisation and the hot-path cache.
-  const txChildren = new Map<string, Counter.Internal>();
-  for (const status of PAYMENT_STATUSES) {
-    for (const merchant of merchants) {
-      const child = transactions.labels(status, merchant);
-      child.inc(0);
-      txChildren.set(`${status} ${merchant}`, child);
-    }
-  }
-  const usdChildren = new Map(merchants.map((m) => {
-    const child = usd.labels(m);
-    child.inc(0);
-    return [m, child] as const;
+  // Every child is created (at 0) here: this is both the initialisation and the hot-path lookup
+  // (one Map lookup by merchant, then plain property access).
+  type MerchantChildren = Record<PaymentStatus, FastCounterChild> & { usd: FastCounterChild };
+  const byMerchant = new Map(merchants.map((m) => {
+    const byStatus = Object.fromEntries(PAYMENT_STATUSES.map((status) => [status, transactions.child(status, m)]));
+    return [m, { ...byStatus, usd: usd.child(m) } as MerchantChildren] as const;
   }));
-  const amountChildren = new Map(CURRENCIES.map((c) => {
-    amount.zero({ currency: c });
-    return [c, amount.labels(c)] as const;
-  }));
-  const rejectionChildren = new Map(REJECTION_REASONS.map((r) => {
-    const child = rejections.labels(r);
-    child.inc(0);
-    return [r, child] as const;
-  }));
+  const amountChildren = new Map(CURRENCIES.map((c) => [c, amount.child(c)] as const));
+  const rejectionChildren = new Map(REJECTION_REASONS.map((r) => [r, rejections.child(r)] as const));
 
   return {
     transaction(status, merchant, value, currency) {
-      txChildren.get(`${status} ${merchant}`)?.inc();
+      const children = byMerchant.get(merchant);
+      if (!children) return;
+      children[status].inc();
       if (status !== "success") return;
       amountChildren.get(currency)?.observe(value);
-      usdChildren.get(merchant)?.inc(value * (CURRENCY_USD_RATES[currency] ?? 0));
+      children.usd.inc(value * (CURRENCY_USD_RATES[currency] ?? 0));
     },
     rejected(reason) {
       rejectionChildren.get(reason)?.inc();
