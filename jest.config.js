@@ -10,5 +10,12 @@ module.exports = {
   testMatch: e2e ? ["<rootDir>/tests/e2e/**/*.test.ts"] : ["<rootDir>/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/", "/out/", "/\\.local/", "/\\.venv/"].concat(e2e ? [] : ["<rootDir>/tests/e2e/"]),
   modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/out/", "<rootDir>/.local/"],
-  testTimeout: 30000,
+  testTimeout: e2e ? 15 * 60 * 1000 : 30000,
+  ...(e2e
+    ? {
+        globalSetup: "<rootDir>/tests/e2e/global-setup.ts",
+        globalTeardown: "<rootDir>/tests/e2e/global-teardown.ts",
+        testSequencer: "<rootDir>/tests/e2e/sequencer.js",
+      }
+    : {}),
 };

@@ -115,7 +115,7 @@ export async function startLocalStack(o: LocalStackOptions, onProgress: (p: Prog
   }
   const p = o.ports;
   const urls = [
-    { what: "Prometheus (targets, alerts, graph)", url: `http://127.0.0.1:${p.prometheus}/targets` },
+    { what: "Prometheus (targets, alerts, graph)", url: `http://127.0.0.1:${p.prometheus}/classic/targets` },
     { what: "Alertmanager", url: `http://127.0.0.1:${p.alertmanager}/` },
     { what: "node-exporter", url: `http://127.0.0.1:${p.nodeExporter}/metrics` },
     { what: "Front door (TLS, basic auth; /health)", url: `https://127.0.0.1:${p.frontDoorHttps}/health` },

@@ -74,4 +74,5 @@ build_go_tool() { # name module version package out
 }
 build_go_tool promtool github.com/prometheus/prometheus "$PROM_MODULE" cmd/promtool .local/bin/promtool-3.5.0
 build_go_tool amtool github.com/prometheus/alertmanager "$AM_VERSION" cmd/amtool .local/bin/amtool-0.28.1
+build_go_tool alertmanager github.com/prometheus/alertmanager "$AM_VERSION" cmd/alertmanager .local/bin/alertmanager-0.28.1
 say "ready"

@@ -1,0 +1,36 @@
+/**
+ * The one local stack the end-to-end suites share: started by global-setup.ts, described
+ * to the test files through a small JSON file, stopped by the last suite (and, as a safety
+ * net, by global-teardown.ts).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DEFAULT_PORTS, defaultOptions, type LocalStackOptions } from "../../local/config";
+
+/** Every e2e port is the default + this offset, so a developer's `npm start` can keep running. */
+export const E2E_PORT_OFFSET = 20000;
+
+const infoFile = path.join(os.tmpdir(), "monitoring-stack-e2e.json");
+
+/** Options of the e2e stack: a fresh state dir, offset ports, traffic bounded to 40 minutes. */
+export function e2eOptions(stateDir: string): LocalStackOptions {
+  const base = defaultOptions({ LOCAL_PORT_OFFSET: String(E2E_PORT_OFFSET), LOCAL_STATE_DIR: stateDir, LOCAL_TRAFFIC_DURATION: "40m" });
+  return { ...base, ports: { ...base.ports } };
+}
+
+export function saveStackInfo(o: LocalStackOptions, startedAt: number): void {
+  fs.writeFileSync(infoFile, JSON.stringify({ options: o, startedAt }));
+}
+
+/** The running e2e stack's options (throws if global-setup did not start one). */
+export function stackInfo(): { options: LocalStackOptions; startedAt: number } {
+  if (!fs.existsSync(infoFile)) throw new Error(`no e2e stack: ${infoFile} is missing (run through \`npm run test:e2e\`)`);
+  return JSON.parse(fs.readFileSync(infoFile, "utf8"));
+}
+
+export function clearStackInfo(): void {
+  fs.rmSync(infoFile, { force: true });
+}
+
+export { DEFAULT_PORTS };
