@@ -26,6 +26,7 @@ describe.each(amtools())("$name routes the rendered alertmanager.yml", ({ bin })
       file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "am-routes-")), "alertmanager.yml");
       fs.writeFileSync(file, renderAlertmanagerConfig(cfg, topo));
     });
+    afterAll(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }));
 
     test.each([
       [["severity=critical", "service=payment-processor", "alertname=AvailabilityBudgetBurn"], RECEIVERS.pagerduty],
