@@ -137,9 +137,9 @@ export class FastHistogram {
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
         cumulative += child.counts[i];
-        values.push({ metricName: `${this.name}_bucket`, labels: { ...child.labels, le }, value: cumulative });
+        values.push({ metricName: `${this.name}_bucket`, labels: { le, ...child.labels }, value: cumulative });
       });
-      values.push({ metricName: `${this.name}_bucket`, labels: { ...child.labels, le: "+Inf" }, value: child.count });
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: "+Inf", ...child.labels }, value: child.count });
       values.push({ metricName: `${this.name}_sum`, labels: child.labels, value: child.sum });
       values.push({ metricName: `${this.name}_count`, labels: child.labels, value: child.count });
     }
