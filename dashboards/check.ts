@@ -76,7 +76,8 @@ export async function promApi(baseUrl: string, path: string, params: Record<stri
   return body.data;
 }
 
-function seriesOf(data: { resultType: string; result: any[] }): SeriesResult[] {
+/** The series of a query result (`data` of a query or query_range response). */
+export function seriesOf(data: { resultType: string; result: any[] }): SeriesResult[] {
   const num = (v: string) => Number(v);
   if (data.resultType === "matrix") {
     return data.result.map((s: { metric: Record<string, string>; values: Array<[number, string]> }) => {
@@ -94,17 +95,23 @@ function seriesOf(data: { resultType: string; result: any[] }): SeriesResult[] {
   return [{ labels: {}, samples: 1, last: Number.isNaN(v) ? undefined : v }];
 }
 
+/** The API path and form Grafana would send for a query. */
+export function requestOf(q: PanelQuery, o: CheckOptions = {}): { path: string; params: Record<string, string>; promql: string; stepS: number } {
+  const p = prepareQuery(q.expr, q.instant, timeContext(o), q.minInterval, q.maxDataPoints);
+  return q.instant
+    ? { path: "/api/v1/query", params: { query: p.expr, time: String(p.endS) }, promql: p.expr, stepS: p.stepS }
+    : { path: "/api/v1/query_range", params: { query: p.expr, start: String(p.startS), end: String(p.endS), step: String(p.stepS) }, promql: p.expr, stepS: p.stepS };
+}
+
 /** Runs one query as Grafana would. Never throws: failures are in `error`. */
 export async function runQuery(baseUrl: string, q: PanelQuery, o: CheckOptions = {}): Promise<QueryOutcome> {
-  const p = prepareQuery(q.expr, q.instant, timeContext(o), q.minInterval, q.maxDataPoints);
+  const p = requestOf(q, o);
   const started = performance.now();
   try {
-    const data = q.instant
-      ? await promApi(baseUrl, "/api/v1/query", { query: p.expr, time: String(p.endS) }, o.timeoutMs)
-      : await promApi(baseUrl, "/api/v1/query_range", { query: p.expr, start: String(p.startS), end: String(p.endS), step: String(p.stepS) }, o.timeoutMs);
-    return { query: q, promql: p.expr, stepS: p.stepS, series: seriesOf(data), tookMs: performance.now() - started };
+    const data = await promApi(baseUrl, p.path, p.params, o.timeoutMs);
+    return { query: q, promql: p.promql, stepS: p.stepS, series: seriesOf(data), tookMs: performance.now() - started };
   } catch (err) {
-    return { query: q, promql: p.expr, stepS: p.stepS, series: [], tookMs: performance.now() - started, error: (err as Error).message };
+    return { query: q, promql: p.promql, stepS: p.stepS, series: [], tookMs: performance.now() - started, error: (err as Error).message };
   }
 }
 

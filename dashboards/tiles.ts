@@ -91,12 +91,14 @@ export function signalTiles(cfg: StackConfig, signal: Signal, expr: string, serv
     .title(SIGNAL_TEXT[signal].title)
     .description(`${SIGNAL_TEXT[signal].description}${link ? " Click a tile for the service deep-dive." : ""}`)
     .datasource(DATASOURCE)
-    .withTarget(prom("A", expr, { legend: `{{${LABELS.service}}}` }))
+    // Instant: the value at the end of the range, exact and small (a 6 h series per tile would
+    // cost Prometheus JSON and gzip work for a sparkline; the trends below show the history).
+    .withTarget(prom("A", expr, { legend: `{{${LABELS.service}}}`, instant: true }))
     .unit(UNITS[signal])
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false).fields(""))
     .textMode(common.BigValueTextMode.ValueAndName)
     .justifyMode(common.BigValueJustifyMode.Center)
-    .graphMode(signal === "up" ? common.BigValueGraphMode.None : common.BigValueGraphMode.Area)
+    .graphMode(common.BigValueGraphMode.None)
     // Request rate has no good or bad: plain text, so color always means health.
     .colorMode(signal === "rate" ? common.BigValueColorMode.None : common.BigValueColorMode.Background);
   if (link) panel.dataLinks([deepDiveLink()]);
@@ -112,6 +114,14 @@ export function signalTiles(cfg: StackConfig, signal: Signal, expr: string, serv
   return panel;
 }
 
+/**
+ * Points per line of the overview's trends: one a minute over the default 6 hours. Grafana
+ * would otherwise ask for one per pixel of panel width; at a third of the screen that is
+ * 20-second steps, three times the data, and Prometheus' time goes into encoding and
+ * compressing the response, not into evaluating recorded series (dashboards/README.md).
+ */
+export const TREND_POINTS = 300;
+
 /** A time series of one signal, a line per service, each linking to the deep-dive. */
 export function signalTrend(signal: Exclude<Signal, "up">, expr: string): TimeseriesPanelBuilder {
   const titles = { rate: "Request rate by service", errorRatio: "Error rate (5xx) by service", p99: "p99 latency by service" };
@@ -119,5 +129,6 @@ export function signalTrend(signal: Exclude<Signal, "up">, expr: string): Timese
   return seriesPanel(titles[signal], description, UNITS[signal])
     .withTarget(prom("A", expr, { legend: `{{${LABELS.service}}}` }))
     .fillOpacity(0)
+    .maxDataPoints(TREND_POINTS)
     .dataLinks([deepDiveLink()]);
 }

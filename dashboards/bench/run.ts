@@ -1,0 +1,131 @@
+/**
+ * The ops overview benchmark: every query of the overview issued as Grafana issues them when
+ * the dashboard opens (range queries over 6 h, step from maxDataPoints and the scrape
+ * interval, all at once), timed from the first request to the last response, against Debian's
+ * Prometheus on a compacted TSDB of 12 or 120 services. Three variants of the same seven panels:
+ *
+ *   recorded                the provisioned dashboard (recorded series)
+ *   raw, 5m windows         rate()/histogram_quantile() over raw series, same numbers
+ *   raw, $__rate_interval   the same with Grafana's usual window (1m at this step)
+ *
+ * Variants alternate within each round so drift (page cache, compaction) hits all alike.
+ */
+import type { StackConfig } from "../../config/schema";
+import { requestOf, seriesOf, type QueryOutcome } from "../check";
+import { opsOverview } from "../ops-overview";
+import { panelQueries, type PanelQuery } from "../queries";
+import { startPrometheus } from "../testing/prometheus";
+import { rawSignals } from "../tiles";
+import type { BenchData } from "./data";
+
+/** Options of one measurement. */
+export interface BenchOptions {
+  rounds: number;
+  rangeHours: number;
+  maxDataPoints: number;
+}
+
+/** Timings of one variant, milliseconds per dashboard load. */
+export interface VariantResult {
+  variant: string;
+  queries: number;
+  series: number;
+  median: number;
+  p95: number;
+  min: number;
+}
+
+/** Results at one size. */
+export interface SizeResult {
+  services: number;
+  stepS: number;
+  variants: VariantResult[];
+  /** Largest relative difference between recorded and raw-5m last values (the same numbers?). */
+  maxDeviation: number;
+}
+
+/** Nearest-rank percentile of sorted numbers. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** The three variants' queries for a config. */
+export function variants(cfg: StackConfig): Array<{ name: string; queries: PanelQuery[] }> {
+  return [
+    { name: "recorded", queries: panelQueries(opsOverview(cfg)) },
+    { name: "raw, 5m windows", queries: panelQueries(opsOverview(cfg, rawSignals(cfg, "5m"))) },
+    { name: "raw, $__rate_interval", queries: panelQueries(opsOverview(cfg, rawSignals(cfg, "$__rate_interval"))) },
+  ];
+}
+
+/**
+ * One dashboard load: all queries at once, timed from the first request to the last response
+ * body received. Like Grafana's Go client the requests accept gzip, so Prometheus compresses
+ * as it would for Grafana; parsing happens after the clock stops (Grafana parses in Go, not JS).
+ */
+async function load(url: string, queries: PanelQuery[], o: BenchOptions, endMs: number): Promise<{ ms: number; outcomes: QueryOutcome[] }> {
+  const opts = { endMs, rangeSeconds: o.rangeHours * 3600, maxDataPoints: o.maxDataPoints };
+  const requests = queries.map((q) => requestOf(q, opts));
+  const started = performance.now();
+  const bodies = await Promise.all(
+    requests.map(async (r) => {
+      const res = await fetch(`${url}${r.path}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "accept-encoding": "gzip" },
+        body: new URLSearchParams(r.params).toString(),
+        signal: AbortSignal.timeout(120_000),
+      });
+      return { status: res.status, text: await res.text() };
+    }),
+  );
+  const ms = performance.now() - started;
+  const outcomes = bodies.map((b, i) => {
+    const body = JSON.parse(b.text) as { status: string; data: { resultType: string; result: unknown[] }; error?: string };
+    if (body.status !== "success") throw new Error(`bench query failed: ${queries[i].panelTitle}: HTTP ${b.status} ${body.error}`);
+    return { query: queries[i], promql: requests[i].promql, stepS: requests[i].stepS, series: seriesOf(body.data as never), tookMs: ms };
+  });
+  return { ms, outcomes };
+}
+
+/** Last value per (panel, service) of a load, for comparing variants. */
+function lastValues(outcomes: QueryOutcome[]): Map<string, number> {
+  return new Map(outcomes.flatMap((o) => o.series.filter((s) => s.last !== undefined).map((s) => [`${o.query.panelTitle} ${s.labels.service}`, s.last!] as [string, number])));
+}
+
+/** Measures the three variants on one data set. */
+export async function measure(data: BenchData, o: BenchOptions, log: (m: string) => void): Promise<SizeResult> {
+  const prometheus = await startPrometheus(data.dataDir);
+  try {
+    const vs = variants(data.cfg);
+    const endMs = data.endS * 1000;
+    // Warm-up: page cache, postings, Go's heap; not timed.
+    const warm = await Promise.all(vs.map((v) => load(prometheus.url, v.queries, o, endMs)));
+    const times = vs.map(() => [] as number[]);
+    for (let round = 0; round < o.rounds; round++) {
+      const order = vs.map((_, i) => (i + round) % vs.length);
+      for (const i of order) times[i].push((await load(prometheus.url, vs[i].queries, o, endMs)).ms);
+    }
+    const recorded = lastValues(warm[0].outcomes);
+    const raw = lastValues(warm[1].outcomes);
+    const deviations = [...recorded].filter(([k, v]) => raw.has(k) && v !== 0).map(([k, v]) => Math.abs(raw.get(k)! - v) / Math.abs(v));
+    log(`  ${data.cfg.services.length} services: ${o.rounds} rounds done`);
+    return {
+      services: data.cfg.services.length,
+      stepS: Math.max(...warm[0].outcomes.filter((r) => !r.query.instant).map((r) => r.stepS)),
+      maxDeviation: Math.max(0, ...deviations),
+      variants: vs.map((v, i) => {
+        const sorted = [...times[i]].sort((a, b) => a - b);
+        return {
+          variant: v.name,
+          queries: v.queries.length,
+          series: warm[i].outcomes.reduce((a, r) => a + r.series.length, 0),
+          median: percentile(sorted, 50),
+          p95: percentile(sorted, 95),
+          min: sorted[0],
+        };
+      }),
+    };
+  } finally {
+    await prometheus.stop();
+  }
+}
