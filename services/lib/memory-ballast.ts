@@ -144,7 +144,7 @@ export class MemoryBallast {
     if (rss < goal - CHUNK_BYTES / 2) {
       let toAdd = Math.min(goal - rss, this.maxStepBytes, MAX_TARGET_RATIO * limit - rss);
       while (toAdd > 0) {
-        const size = Math.min(CHUNK_BYTES, Math.max(toAdd, 1024 * 1024));
+        const size = Math.floor(Math.min(CHUNK_BYTES, Math.max(toAdd, 1024 * 1024)));
         this.chunks.push(Buffer.allocUnsafeSlow(size).fill(0xa5)); // fill touches every page
         this.ballastBytes += size;
         toAdd -= size;
