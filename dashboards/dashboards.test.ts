@@ -11,6 +11,7 @@ import { serviceThresholds } from "./health";
 import { GRAFANA_SCHEMA_VERSION } from "./sdk";
 import { SERVICE_VALUES_QUERY, SERVICE_VAR } from "./service-deep-dive";
 import { localStack } from "./testing/fixture";
+import { scaledConfig } from "./testing/profiles";
 
 const { cfg } = localStack();
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -114,6 +115,17 @@ describe("the operations overview", () => {
         expect.objectContaining({ url: `/d/${GRAFANA_UIDS.serviceDeepDive}/service-deep-dive?var-${SERVICE_VAR}=\${__field.labels.service}&\${__url_time_range}` }),
       ]);
     }
+  });
+
+  test("trends draw every service up to 20 services, and the top 10 beyond", () => {
+    const trends = (c: StackConfig) => panels(byUid(c)[GRAFANA_UIDS.opsOverview]).filter((p) => p.type === "timeseries").map((p) => p.targets[0].expr);
+    expect(trends(cfg)).toEqual([RECORDED.errorRatio5m, RECORDED.latencyP99, RECORDED.requestsRate5m]);
+    expect(trends(scaledConfig(cfg, 120))).toEqual([RECORDED.errorRatio5m, RECORDED.latencyP99, RECORDED.requestsRate5m].map((e) => `topk(10, ${e})`));
+  });
+
+  test("tiles are instant queries (exact at the end of the range); trends ask for one point a minute over 6 hours", () => {
+    for (const title of tiles) expect(panel(d, title).targets[0].instant).toBe(true);
+    for (const p of panels(d).filter((x) => x.type === "timeseries")) expect({ instant: p.targets[0].instant, points: p.maxDataPoints }).toEqual({ instant: false, points: 300 });
   });
 
   test("status tiles read UP, DEGRADED or DOWN rather than a percentage", () => {

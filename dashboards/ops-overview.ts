@@ -37,8 +37,8 @@ export function opsOverview(cfg: StackConfig, exprs: SignalExprs = recordedSigna
     .withPanel(signalTiles(cfg, "p99", exprs.p99, services).height(tileHeight).span(24))
     .withPanel(signalTiles(cfg, "rate", exprs.rate, services).height(tileHeight).span(24))
     .withRow(new dashboard.RowBuilder("Over time"))
-    .withPanel(signalTrend("errorRatio", exprs.errorRatio).height(9).span(8))
-    .withPanel(signalTrend("p99", exprs.p99).height(9).span(8))
-    .withPanel(signalTrend("rate", exprs.rate).height(9).span(8));
+    .withPanel(signalTrend("errorRatio", exprs.errorRatio, services.length).height(9).span(8))
+    .withPanel(signalTrend("p99", exprs.p99, services.length).height(9).span(8))
+    .withPanel(signalTrend("rate", exprs.rate, services.length).height(9).span(8));
   return finalize(builder);
 }

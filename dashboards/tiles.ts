@@ -122,12 +122,22 @@ export function signalTiles(cfg: StackConfig, signal: Signal, expr: string, serv
  */
 export const TREND_POINTS = 300;
 
-/** A time series of one signal, a line per service, each linking to the deep-dive. */
-export function signalTrend(signal: Exclude<Signal, "up">, expr: string): TimeseriesPanelBuilder {
+/**
+ * Most lines a trend draws. Up to this many services every service has its line; beyond it a
+ * chart is unreadable and its data is what a load spends its time on (120 services: 3 x 120
+ * lines x 361 points, 4.5 MB of JSON for Prometheus to gzip), so a trend shows the TREND_TOP
+ * highest at each point in time: the worst error rates and latencies, the busiest services.
+ */
+export const TREND_MAX_LINES = 20;
+export const TREND_TOP = 10;
+
+/** A time series of one signal, a line per service (or the top ones), each linking to the deep-dive. */
+export function signalTrend(signal: Exclude<Signal, "up">, expr: string, services: number): TimeseriesPanelBuilder {
   const titles = { rate: "Request rate by service", errorRatio: "Error rate (5xx) by service", p99: "p99 latency by service" };
-  const description = `${SIGNAL_TEXT[signal].description.replace(/ Red at .*$/, "")} Click a line for the service deep-dive.`;
-  return seriesPanel(titles[signal], description, UNITS[signal])
-    .withTarget(prom("A", expr, { legend: `{{${LABELS.service}}}` }))
+  const top = services > TREND_MAX_LINES;
+  const description = `${SIGNAL_TEXT[signal].description.replace(/ Red at .*$/, "")}${top ? ` The ${TREND_TOP} highest at each point in time.` : ""} Click a line for the service deep-dive.`;
+  return seriesPanel(top ? `${titles[signal]}, top ${TREND_TOP}` : titles[signal], description, UNITS[signal])
+    .withTarget(prom("A", top ? `topk(${TREND_TOP}, ${expr})` : expr, { legend: `{{${LABELS.service}}}` }))
     .fillOpacity(0)
     .maxDataPoints(TREND_POINTS)
     .dataLinks([deepDiveLink()]);
