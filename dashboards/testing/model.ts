@@ -45,8 +45,11 @@ export function lognormal(medianS: number, p99S: number): { cdf: (x: number) => 
   return { cdf: (x) => phi((Math.log(x) - Math.log(medianS)) / sigma), mean: medianS * Math.exp((sigma * sigma) / 2) };
 }
 
+/** `{a="1",b="2"}`: label values here never need escaping (names, routes, numbers). */
 export const fmtLabels = (l: Labels) => `{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(",")}}`;
+/** A sample value: integers as they are, others to 4 decimals (rounding keeps counters monotone). */
 export const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
+/** The `le` label as each client library writes it: prom-client "1", Python's client "1.0". */
 export const leText = (le: number, language: SynthService["language"]) => (language === "python" && Number.isInteger(le) ? le.toFixed(1) : String(le));
 
 /** The state of one service at one step: is it up, what fails, how slow. */
