@@ -31,7 +31,12 @@ ${threshold !== null ? `<line x1="${L}" x2="${W - R}" y1="${y(threshold)}" y2="$
 <path d="${line((s) => s.serviceValue)}" fill="none" stroke="#1f77b4" stroke-width="2"/>
 <path d="${line((s) => s.prometheusValue)}" fill="none" stroke="#ff7f0e" stroke-width="2" stroke-dasharray="4,2"/>
 <text x="${L + 10}" y="${T + 14}" fill="#1f77b4">— service's own ratio</text><text x="${L + 160}" y="${T + 14}" fill="#ff7f0e">- - Prometheus recorded series</text>
-${marks.map((e, i) => `<line x1="${x(e.at)}" x2="${x(e.at)}" y1="${T}" y2="${H - B}" stroke="${colour(e.kind)}" stroke-width="1"/><circle cx="${x(e.at)}" cy="${H - B + 8 + (i % 14) * 15}" r="3" fill="${colour(e.kind)}"/><text x="${x(e.at) + 5}" y="${H - B + 12 + (i % 14) * 15}" fill="${colour(e.kind)}">${esc(`+${t.rel(e.at).toFixed(0)}s ${e.text}`).slice(0, 110)}</text>`).join("\n")}
+${marks.map((e, i) => {
+    // Labels right of the middle hang to the left of their marker so they stay inside the picture.
+    const right = x(e.at) > (L + W - R) / 2;
+    const label = esc(`+${t.rel(e.at).toFixed(0)}s ${e.text}`.slice(0, 100));
+    return `<line x1="${x(e.at)}" x2="${x(e.at)}" y1="${T}" y2="${H - B}" stroke="${colour(e.kind)}" stroke-width="1"/><circle cx="${x(e.at)}" cy="${H - B + 8 + (i % 14) * 15}" r="3" fill="${colour(e.kind)}"/><text x="${x(e.at) + (right ? -5 : 5)}" y="${H - B + 12 + (i % 14) * 15}" text-anchor="${right ? "end" : "start"}" fill="${colour(e.kind)}">${label}</text>`;
+  }).join("\n")}
 <line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#333"/>
 </svg>`;
 }

@@ -68,7 +68,10 @@ export function evaluate(t: Timeline, obs: Observer, cfg: StackConfig, v: Verdic
   t.check("the ops overview shows the service red during the fault", redDuring, `colours: ${colours.map((e) => `${String(e.data?.colour)}@${t.rel(e.at).toFixed(0)}s`).join(", ") || "none observed"}`);
   t.check("the ops overview shows the service green after recovery", last === "green", `last colour: ${String(last)}`);
 
-  const fired = [...obs.everFiring.values()];
+  // Alerts the fault caused (an alert already pending before it is reported, not judged).
+  const preExisting = [...obs.everFiring.values()].filter((a) => a.activeAt < v.faultStart);
+  if (preExisting.length) t.add("info", `already pending before the fault (not judged): ${preExisting.map((a) => `${a.name}(${a.service})`).join(", ")}`);
+  const fired = [...obs.everFiring.values()].filter((a) => a.activeAt >= v.faultStart);
   const unresolved = fired.filter((a) => !t.events.some((e) => e.kind === "alert_resolved" && e.data?.key === a.key));
   t.check("every alert that fired resolved", fired.length > 0 && unresolved.length === 0, unresolved.length ? `still firing: ${unresolved.map((a) => a.name).join(", ")}` : `${fired.length} alert(s) fired and resolved`);
   if (v.withReceivers) {
