@@ -77,7 +77,11 @@ export class DockerPlatform implements Platform {
         ports: w.ports.filter((p) => p.public).map((p) => ({ internal: p.port, external: p.public!.hostPort })),
         volumes,
         uploads: pulumi.secret(uploads),
-        healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", ...(https ? ["--no-check-certificate"] : []), url], interval: "15s", timeout: "5s", retries: 3, startPeriod: "30s" },
+        // Built images (the demo fleet) bring their own HEALTHCHECK unless a command is given.
+        healthcheck:
+          h.command || !w.builtImage
+            ? { tests: ["CMD", ...(h.command ?? ["wget", "-q", "-O", "/dev/null", ...(https ? ["--no-check-certificate"] : []), url])], interval: "15s", timeout: "5s", retries: 3, startPeriod: "30s" }
+            : undefined,
         restart: "unless-stopped",
         memory: Math.ceil(memoryBytes(w.resources.limits.memory) / 2 ** 20),
         memoryReservation: Math.ceil(memoryBytes(w.resources.requests.memory) / 2 ** 20),

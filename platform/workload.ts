@@ -73,7 +73,15 @@ export interface Workload {
   /** Persistent data directory. */
   volume?: { mountPath: string; sizeGiB: number };
   /** HTTP health endpoints: `path` for liveness, `readyPath` (default `path`) for readiness. */
-  health: { path: string; readyPath?: string; port: number; scheme?: "HTTP" | "HTTPS"; initialDelaySeconds?: number };
+  health: {
+    path: string;
+    readyPath?: string;
+    port: number;
+    scheme?: "HTTP" | "HTTPS";
+    initialDelaySeconds?: number;
+    /** Docker: the check command, for images without wget (default: wget the ready path; built images keep their own HEALTHCHECK). */
+    command?: string[];
+  };
   /** An image built by the program (demo fleet) instead of a pulled, pinned one. */
   builtImage?: pulumi.Input<string>;
   resources: Resources;

@@ -96,6 +96,23 @@ describe("dev stack on Docker", () => {
     expect(upload(ctr("nginx"), "/etc/nginx/front-door/secrets/tls.crt").content).toBe("self-signed-cert-for-grafana.internal.example.com");
   });
 
+  test("runs the 12-service demo fleet and its traffic generator from two locally built images", () => {
+    const images = ofType(run, "docker:index/image:Image");
+    expect(images.map((i) => i.inputs.build.dockerfile.replace(/^.*\/services\//, "services/")).sort()).toEqual(["services/merchant-api/Dockerfile", "services/node/Dockerfile"]);
+    for (const i of images) expect(i.inputs.skipPush).toBe(true);
+    const cfg = yaml.load(upload(ctr("prometheus"), "/etc/prometheus/prometheus.yml").content) as any;
+    const targets: string[] = cfg.scrape_configs.filter((j: any) => j.static_configs?.[0]?.labels?.service).map((j: any) => j.static_configs[0].targets[0]);
+    for (const t of targets) {
+      const name = t.split(":")[0];
+      const c = ctr(name).inputs;
+      expect(c.networksAdvanced[0].aliases).toEqual([name]);
+      expect(c.labels).toContainEqual({ label: "service", value: name });
+      expect(c.ports ?? []).toEqual([]); // admin and API stay on the private network
+    }
+    expect(ctr("payment-processor").inputs.memory).toBe(256);
+    expect(ctr("traffic").inputs.command).toEqual(expect.arrayContaining(["--allow-non-loopback", "--duration", "86400"]));
+  });
+
   test("gives node-exporter the host filesystem read-only and cAdvisor privileged access", () => {
     expect(ctr("node-exporter").inputs.volumes).toContainEqual({ hostPath: "/", containerPath: "/host", readOnly: true });
     expect(ctr("node-exporter").inputs.pidMode).toBe("host");
