@@ -1,26 +1,54 @@
 /**
- * Last suite: stopping the local stack leaves no process behind.
+ * Last suite: Prometheus and Alertmanager data survive a restart of the local stack, and
+ * stopping it leaves no process behind.
  */
-import { groupMembers, pidFile, stopFromPidFile } from "../../local/supervisor";
 import * as fs from "fs";
+import { startLocalStack } from "../../local/stack";
+import { groupMembers, pidFile, stopFromPidFile } from "../../local/supervisor";
+import { getJson, query } from "./api";
 import { stackInfo } from "./stack-env";
 
-test("stopping the local stack leaves no process behind", async () => {
-  const { options } = stackInfo();
-  const records = JSON.parse(fs.readFileSync(pidFile(options.stateDir), "utf8")) as Array<{ name: string; pid: number }>;
-  expect(records.length).toBe(18);
-  const before = records.filter((r) => groupMembers(r.pid).length > 0).map((r) => r.name);
-  expect(before).toHaveLength(18); // everything was still running
-  await stopFromPidFile(options.stateDir);
-  const leftovers = records.flatMap((r) => groupMembers(r.pid).map((pid) => `${r.name}:${pid}`));
-  expect(leftovers).toEqual([]);
-  // Nothing else from the stack's state dir runs either (e.g. an orphaned child).
-  const strays = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
+const { options: o, startedAt } = stackInfo();
+
+function straysOf(stateDir: string): string[] {
+  return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
     try {
-      return fs.readFileSync(`/proc/${d}/cmdline`, "utf8").includes(options.stateDir);
+      return fs.readFileSync(`/proc/${d}/cmdline`, "utf8").includes(stateDir);
     } catch {
       return false;
     }
   });
-  expect(strays).toEqual([]);
+}
+
+async function stopAndCheck(): Promise<void> {
+  const records = JSON.parse(fs.readFileSync(pidFile(o.stateDir), "utf8")) as Array<{ name: string; pid: number }>;
+  expect(records.length).toBe(18);
+  expect(records.filter((r) => groupMembers(r.pid).length > 0)).toHaveLength(18); // all were running
+  await stopFromPidFile(o.stateDir);
+  expect(records.flatMap((r) => groupMembers(r.pid).map((pid) => `${r.name}:${pid}`))).toEqual([]);
+  // Nothing else started from the stack's state dir runs either (e.g. an orphaned child).
+  expect(straysOf(o.stateDir)).toEqual([]);
+}
+
+test("stopping the stack leaves nothing; after a restart Prometheus' series and Alertmanager's silences are still there", async () => {
+  const before = new Date(Date.now() - 30_000).toISOString();
+  const silence = await getJson(`http://127.0.0.1:${o.ports.alertmanager}/api/v2/silences`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ matchers: [{ name: "service", value: "e2e-restart", isRegex: false }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString(), createdBy: "e2e", comment: "survives a restart" }),
+  });
+  await stopAndCheck();
+
+  await startLocalStack(o);
+  try {
+    // A sample scraped before the restart, read back after it.
+    const old = await getJson(`http://127.0.0.1:${o.ports.prometheus}/api/v1/query?query=${encodeURIComponent('up{job="payment-processor"}')}&time=${encodeURIComponent(before)}`);
+    expect(old.data.result.map((r: any) => r.value[1])).toEqual(["1"]);
+    expect(Date.parse(before)).toBeGreaterThan(startedAt);
+    const silences = await getJson(`http://127.0.0.1:${o.ports.alertmanager}/api/v2/silences`);
+    expect(silences.map((s: any) => s.id)).toContain(silence.silenceID);
+    expect((await query(o, "up")).length).toBeGreaterThan(0);
+  } finally {
+    await stopAndCheck();
+  }
 });

@@ -13,9 +13,9 @@ export const E2E_PORT_OFFSET = 20000;
 
 const infoFile = path.join(os.tmpdir(), "monitoring-stack-e2e.json");
 
-/** Options of the e2e stack: a fresh state dir, offset ports, traffic bounded to 40 minutes. */
+/** Options of the e2e stack: a fresh state dir, offset ports, traffic bounded to 60 minutes. */
 export function e2eOptions(stateDir: string): LocalStackOptions {
-  const base = defaultOptions({ LOCAL_PORT_OFFSET: String(E2E_PORT_OFFSET), LOCAL_STATE_DIR: stateDir, LOCAL_TRAFFIC_DURATION: "40m" });
+  const base = defaultOptions({ LOCAL_PORT_OFFSET: String(E2E_PORT_OFFSET), LOCAL_STATE_DIR: stateDir, LOCAL_TRAFFIC_DURATION: "60m" });
   return { ...base, ports: { ...base.ports } };
 }
 
