@@ -8,12 +8,17 @@
  *
  * Every tier has a low-traffic guard: below alerts.minRequestsPerSecond over the tier's long
  * window it stays silent, so one failed request on a quiet service cannot page anyone.
+ *
+ * Every tier has a history guard (rules/history.ts): it stays silent until this Prometheus holds
+ * its long window of data, because a window longer than the data is really as short as the data.
+ * ErrorBudgetExhausted needs no guard: its budget remaining counts only bad events actually seen.
  */
 import { LABELS } from "../config/conventions";
 import type { SloConfig, StackConfig } from "../config/schema";
 import type { Topology } from "../render/topology";
 import { annotations, num, serviceDashboard, type AlertingRule, type RuleGroup } from "./model";
 import { ALERTS, RECORDED, type AlertName } from "./names";
+import { historyGuard } from "./history";
 import { BURN_TIERS, errorBudget, tierThreshold, type BurnTier } from "./slo-math";
 import { sloLabels, sloSelector } from "./slo-recording";
 
@@ -37,7 +42,8 @@ export function burnRule(cfg: StackConfig, topo: Topology, slo: SloConfig, tier:
   const burn = num(threshold / errorBudget(slo));
   const expr =
     `(${RECORDED.sloErrorRatio[tier.long]}${sel} > ${t} and on (${LABELS.slo}) ${RECORDED.sloErrorRatio[tier.short]}${sel} > ${t})` +
-    ` and on (${LABELS.slo}) ${RECORDED.sloRequests[tier.long]}${sel} >= ${num(cfg.alerts.minRequestsPerSecond)}`;
+    ` and on (${LABELS.slo}) ${RECORDED.sloRequests[tier.long]}${sel} >= ${num(cfg.alerts.minRequestsPerSecond)}` +
+    ` ${historyGuard(tier.long)}`;
   return {
     alert,
     expr,

@@ -61,8 +61,13 @@ export function memoryRampRuleSeconds(cfg: StackConfig, from: number, to: number
   return null;
 }
 
-/** Expected detection of `entry` for `fault`, or null when it should stay silent. */
-export function expectedDetection(cfg: StackConfig, entry: CatalogEntry, fault: Fault): Detection | null {
+/**
+ * Expected detection of `entry` for `fault`, or null when it should stay silent. `history` is
+ * the age of the Prometheus when the fault starts (default: old); a burn tier waits until the
+ * age reaches its long window (the history guard, rules/history.ts), so on a stack started
+ * 30 minutes before a drill only the fast tier (5m) can answer within the hour.
+ */
+export function expectedDetection(cfg: StackConfig, entry: CatalogEntry, fault: Fault, opts: { history?: number } = {}): Detection | null {
   const evalStep = durationSeconds(cfg.scrape.evaluationInterval);
   const rule = entry.rule;
   const done = (ruleSeconds: number | null): Detection | null =>
@@ -73,7 +78,7 @@ export function expectedDetection(cfg: StackConfig, entry: CatalogEntry, fault: 
     const slo = cfg.slos.find((s) => s.name === rule.labels.slo);
     const tier = BURN_TIERS.find((t) => t.long === rule.labels.long_window && t.short === rule.labels.short_window);
     if (!slo || !tier) throw new Error(`detection: ${rule.alert} ${JSON.stringify(rule.labels)} matches no SLO tier`);
-    const t = tierDetectionSeconds(cfg, slo, tier, fault.ratio);
+    const t = tierDetectionSeconds(cfg, slo, tier, fault.ratio, { history: opts.history });
     return done(t === null ? null : t + evalStep);
   }
   if (rule.alert === ALERTS.memoryExhaustion) {

@@ -21,7 +21,8 @@ function perWindow(prefix: string): Readonly<Record<SloWindow, string>> {
  * - `service_pod:*`: service, pod, team (cAdvisor on docker/kubernetes, the services' own
  *   process metrics on the local stack: same names and labels everywhere);
  * - `instance*:node_*`: instance (+ device, mountpoint, fstype), service="node", team="platform";
- * - `slo:*`: slo, service, team (+ window on the compliance-period series).
+ * - `slo:*`: slo, service, team (+ window on the compliance-period series);
+ * - `prometheus:*`: no labels (about the Prometheus evaluating the rule, per HA replica).
  */
 export const RECORDED = {
   /** Requests per second over 5m. */
@@ -72,8 +73,17 @@ export const RECORDED = {
   sloRequests: perWindow("slo:sli_requests:rate"),
   /** Share of bad events over the SLO's compliance period (label window, e.g. "30d"). */
   sloErrorRatioPeriod: "slo:sli_error:ratio_period",
-  /** Error budget left over the compliance period: 1 = untouched, 0 = spent, < 0 = SLO missed. */
+  /**
+   * Error budget left over the compliance period: 1 = untouched, 0 = spent, < 0 = SLO missed.
+   * Counts only the bad events this Prometheus has seen (rules/README.md, "History guard").
+   */
   sloBudgetRemaining: "slo:error_budget_remaining:ratio",
+
+  /**
+   * Seconds of data this Prometheus holds (now minus its TSDB's lowest timestamp; no labels).
+   * Absent when its self-scrape is: the SLO alerts then behave as if history were unlimited.
+   */
+  tsdbHistory: "prometheus:tsdb_history:seconds",
 } as const;
 
 /** Every recorded name, flat (for linters and dashboards' query checks). */

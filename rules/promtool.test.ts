@@ -7,6 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RULE_FILES } from "../config/conventions";
+import { historyGuard } from "./history";
+import { BURN_TIERS } from "./slo-math";
 import { STACK_NAMES, TESTS_DIR, promtools, renderLayout, run, testFilesFor, type StackName } from "./testing";
 
 let dir: string;
@@ -38,7 +40,7 @@ describe.each(promtools())("$name", ({ bin }) => {
 
 describe("the unit-test files", () => {
   test("each test file runs on at least one stack, and stack-specific ones name a known stack", () => {
-    const files = fs.readdirSync(TESTS_DIR).filter((f) => f.endsWith(".yml"));
+    const files = fs.readdirSync(TESTS_DIR).filter((f) => f.endsWith(".yml")); // not fixtures/
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
       expect(f).toMatch(/\.test\.yml$/);
@@ -56,5 +58,19 @@ describe("the unit-test files", () => {
     const r = run(promtools()[0].bin, ["test", "rules", "broken.test.yml"], path.join(root, "tests"));
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(/HighMemoryUsage/);
+  });
+
+  test("the young-Prometheus timelines fail on rules without the history guard, so they test the guard", () => {
+    const bare = path.join(dir, "dev-unguarded");
+    fs.cpSync(roots.dev, bare, { recursive: true });
+    const file = path.join(bare, "rules-unannotated", RULE_FILES.application);
+    const guarded = fs.readFileSync(file, "utf8");
+    const unguarded = BURN_TIERS.reduce((text, tier) => text.split(` ${historyGuard(tier.long)}`).join(""), guarded);
+    expect(unguarded).not.toMatch(/tsdb_history/);
+    fs.writeFileSync(file, unguarded);
+    const r = run(promtools()[0].bin, ["test", "rules", "slo-history.dev.test.yml"], path.join(bare, "tests"));
+    expect(r.code).not.toBe(0);
+    // The drill's noise comes back: the 6x page and the 1d/3d tickets on a 30-minute-old stack.
+    expect(r.output).toMatch(/long_window="6h"/);
   });
 });

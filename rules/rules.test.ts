@@ -14,6 +14,8 @@ import { ALERTS, RECORDED, allRecordedNames } from "./names";
 import { BURN_TIERS, FAST_TIER, errorBudget, pageDetection, pipelineDelaySeconds, tierDetectionSeconds, tierThreshold } from "./slo-math";
 import { expectedDetection, memoryRampRuleSeconds } from "./detection";
 import { RUNBOOKS_DIR, STACK_NAMES, stackUnderTest } from "./testing";
+import { HISTORY_GROUP, historyGuard, periodCoverage } from "./history";
+import { sloRecordingRules } from "./slo-recording";
 
 const groupsOf = (name: (typeof STACK_NAMES)[number]) => {
   const { cfg, topo } = stackUnderTest(name);
@@ -119,6 +121,54 @@ describe("SLOs come from config", () => {
   });
 });
 
+describe("the history guard", () => {
+  const { cfg, topo } = stackUnderTest("dev");
+  const burns = alertCatalog(cfg, topo).filter((e) => e.rule.alert === ALERTS.availabilityBurn || e.rule.alert === ALERTS.latencyBurn);
+
+  test("is recorded once per Prometheus from its own TSDB, never negative", () => {
+    const groups = ruleGroups(cfg, topo)[RULE_FILES.slo];
+    const history = groups.filter((g) => g.name === HISTORY_GROUP);
+    expect(history).toHaveLength(1);
+    expect(history[0].rules).toEqual([
+      { record: RECORDED.tsdbHistory, expr: 'clamp_min(time() - max(prometheus_tsdb_lowest_timestamp_seconds{job="prometheus"}), 0)' },
+    ]);
+  });
+
+  test("holds every burn tier until the history covers its long window, and counts unknown history as enough", () => {
+    expect(historyGuard("6h")).toBe(`and on () (${RECORDED.tsdbHistory} >= 21600 or on () absent(${RECORDED.tsdbHistory}))`);
+    expect(burns.length).toBe(cfg.slos.length * BURN_TIERS.length);
+    for (const { rule } of burns) {
+      expect(rule.expr.endsWith(` ${historyGuard(rule.labels.long_window)}`)).toBe(true);
+      expect(rule.expr).toContain(`>= ${durationSeconds(rule.labels.long_window)} `);
+    }
+  });
+
+  test("makes the budget left count the bad events seen against the whole period's budget", () => {
+    expect(periodCoverage("30d")).toBe(`(clamp_max(${RECORDED.tsdbHistory}, 2592000) / 2592000 or on () vector(1))`);
+    for (const slo of cfg.slos) {
+      const remaining = sloRecordingRules(cfg, slo).find((r) => r.record === RECORDED.sloBudgetRemaining)!;
+      expect(remaining.expr).toBe(`1 - ${RECORDED.sloErrorRatioPeriod}{slo="${slo.name}"} / ${errorBudget(slo)} * on () group_left () ${periodCoverage(slo.window)}`);
+    }
+    // The ticket itself reads that series and needs no guard of its own.
+    const exhausted = alertCatalog(cfg, topo).filter((e) => e.rule.alert === ALERTS.budgetExhausted);
+    for (const { rule } of exhausted) expect(rule.expr).toBe(`${RECORDED.sloBudgetRemaining}{slo="${rule.labels.slo}"} < 0`);
+  });
+
+  test("delays the slow tiers on a young Prometheus and leaves the fast one alone", () => {
+    const slo = cfg.slos.find((s) => s.name === "payment-processor-availability")!;
+    const tier = (id: string) => BURN_TIERS.find((t) => t.id === id)!;
+    // A full outage 30 minutes after the start: the fast tier as on any stack; the 1h and 6h
+    // tiers at the moment the history reaches their windows.
+    expect(tierDetectionSeconds(cfg, slo, FAST_TIER, 1, { history: 1800 })).toBe(45);
+    expect(tierDetectionSeconds(cfg, slo, tier("1h"), 1, { history: 1800 })).toBe(1800);
+    expect(tierDetectionSeconds(cfg, slo, tier("6h"), 1, { history: 1800 })).toBe(19800);
+    expect(tierDetectionSeconds(cfg, slo, tier("6h"), 1)).toBe(135);
+    // rules/tests/slo-history-slow.dev.test.yml: 1% from the first minute, 1-minute steps, the
+    // 6x tier fires at 6h1m (one evaluation after the condition).
+    expect(tierDetectionSeconds(cfg, slo, tier("6h"), 0.01, { history: 0, step: 60 })! + 60).toBe(6 * 3600 + 60);
+  });
+});
+
 describe("burn-rate arithmetic", () => {
   const { cfg } = stackUnderTest("prod");
 
@@ -169,5 +219,13 @@ describe("expected detection times for the drills", () => {
     const fast = one(ALERTS.availabilityBurn, { slo: "payment-processor-availability", long_window: "5m" });
     expect(expectedDetection(cfg, fast, { kind: "badRatio", ratio: 1 })!.ruleSeconds).toBe(60);
     expect(expectedDetection(cfg, fast, { kind: "badRatio", ratio: 0.05 })).toBeNull();
+  });
+
+  test("on a 30-minute-old stack the drill's outage pages through the fast tier in 60 s and the 6x tier cannot answer for 5h30m", () => {
+    const outage = { kind: "badRatio" as const, ratio: 1 };
+    const tierOf = (long: string) => one(ALERTS.availabilityBurn, { slo: "payment-processor-availability", long_window: long });
+    expect(expectedDetection(cfg, tierOf("5m"), outage, { history: 1800 })!.ruleSeconds).toBe(60);
+    expect(expectedDetection(cfg, tierOf("6h"), outage, { history: 1800 })!.ruleSeconds).toBe(19800 + 15);
+    expect(expectedDetection(cfg, tierOf("6h"), outage)!.ruleSeconds).toBe(135 + 15);
   });
 });

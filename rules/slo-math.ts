@@ -86,23 +86,32 @@ export function windowRatioAfterStep(window: SloWindow, t: number, e: number, hi
 export interface DetectionOptions {
   /** Seconds between evaluations; default the stack's evaluation interval. */
   step?: number;
-  /** Seconds of clean traffic before the errors; default: more than any window. */
+  /**
+   * Seconds of clean traffic before the errors, which is also the age of the Prometheus (it
+   * started with the traffic): the windows hold no more, and the history guard keeps a tier
+   * silent until the age reaches its long window. Default: more than any window.
+   */
   history?: number;
 }
 
 /**
  * Seconds from the start of a constant error ratio `e` until the tier's condition holds, at
  * the rule level (evaluation steps; no scrape, recording or notification delay: see
- * pipelineDelaySeconds). Null when the tier never fires for that ratio.
+ * pipelineDelaySeconds). Null when the tier never fires for that ratio. On a young Prometheus
+ * (`history` shorter than the long window) the answer is at least the wait for the history
+ * guard (rules/history.ts).
  */
 export function tierDetectionSeconds(cfg: StackConfig, slo: SloConfig, tier: BurnTier, e: number, opts: DetectionOptions = {}): number | null {
   const threshold = tierThreshold(cfg, slo, tier);
   if (threshold === null || e <= threshold) return null;
   const step = opts.step ?? durationSeconds(cfg.scrape.evaluationInterval);
   const limit = 2 * durationSeconds(tier.long) + 3600;
+  const history = opts.history ?? Infinity;
   for (let t = step; t <= limit; t += step) {
-    const long = windowRatioAfterStep(tier.long, t, e, opts.history);
-    const short = windowRatioAfterStep(tier.short, t, e, opts.history);
+    // The history guard: this Prometheus must hold the whole long window.
+    if (history + t < durationSeconds(tier.long)) continue;
+    const long = windowRatioAfterStep(tier.long, t, e, history);
+    const short = windowRatioAfterStep(tier.short, t, e, history);
     // Strictly above, like the rules; 1e-9 keeps float noise from deciding a tie.
     if (long > threshold + 1e-9 && short > threshold + 1e-9) return t;
   }

@@ -10,6 +10,7 @@ import { LABELS, METRICS } from "../config/conventions";
 import type { SloConfig, StackConfig } from "../config/schema";
 import { leMatcher, num, teamOf, type RecordingRule, type RuleGroup } from "./model";
 import { RECORDED, SLO_WINDOWS, type SloWindow } from "./names";
+import { historyGroup, periodCoverage } from "./history";
 import { RAW_WINDOWS, errorBudget } from "./slo-math";
 
 /** Labels on every series of the SLO. */
@@ -69,13 +70,23 @@ export function sloRecordingRules(cfg: StackConfig, slo: SloConfig): RecordingRu
   });
   rules.push({
     record: RECORDED.sloBudgetRemaining,
-    expr: `1 - ${RECORDED.sloErrorRatioPeriod}${sel} / ${num(errorBudget(slo))}`,
+    // Spent = bad events seen / the budget of the WHOLE period: the ratio over the data held
+    // times the share of the period it covers (traffic assumed steady). With a full period of
+    // history this is 1 - ratio / budget; a young Prometheus no longer extrapolates its first
+    // minutes to 30 days (rules/history.ts).
+    expr: `1 - ${RECORDED.sloErrorRatioPeriod}${sel} / ${num(errorBudget(slo))} * on () group_left () ${periodCoverage(slo.window)}`,
     labels: period,
   });
   return rules;
 }
 
-/** One group per SLO (the groups evaluate concurrently; each SLO's rules stay in order). */
+/**
+ * The history group, then one group per SLO (the groups evaluate concurrently; each SLO's
+ * rules stay in order). The history is read one evaluation late at worst: 15 s, nothing.
+ */
 export function sloGroups(cfg: StackConfig): RuleGroup[] {
-  return cfg.slos.map((slo) => ({ name: `slo-${slo.name}`, interval: cfg.scrape.evaluationInterval, rules: sloRecordingRules(cfg, slo) }));
+  return [
+    historyGroup(cfg),
+    ...cfg.slos.map((slo) => ({ name: `slo-${slo.name}`, interval: cfg.scrape.evaluationInterval, rules: sloRecordingRules(cfg, slo) })),
+  ];
 }

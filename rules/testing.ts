@@ -6,6 +6,7 @@
  *   <stack>/rules/*.yml              the rule files exactly as deployed
  *   <stack>/rules-unannotated/*.yml  the same rules without annotations (see below)
  *   <stack>/tests/*.test.yml         copies of rules/tests/ (they name ../rules*, relative paths)
+ *   <stack>/tests/fixtures/*.yml     rule files some timelines add (e.g. an old Prometheus)
  *
  * promtool compares an alert's annotations in full, and ours hold stack-specific URLs and long
  * sentences; repeating them in every timeline would bury the timelines. So the timelines run
@@ -49,7 +50,8 @@ export function renderLayout(dir: string, name: StackName): string {
     ]),
   );
   write(path.join(root, "rules-unannotated"), bare);
-  write(path.join(root, "tests"), Object.fromEntries(fs.readdirSync(TESTS_DIR).map((f) => [f, fs.readFileSync(path.join(TESTS_DIR, f), "utf8")])));
+  // Test files and their fixtures/ (shared rule files standing in for scraped series).
+  fs.cpSync(TESTS_DIR, path.join(root, "tests"), { recursive: true });
   return root;
 }
 
