@@ -75,15 +75,15 @@ describe("the provisioned files", () => {
 
 describe("the operations overview", () => {
   const d = byUid()[GRAFANA_UIDS.opsOverview];
-  const tiles = ["Status", "Error rate (5xx)", "p99 latency", "Request rate"];
+  const tiles = ["Status", "Error rate (5xx)", "p99 latency", "Memory (of limit)", "Request rate"];
 
-  test("shows status, error rate, p99 and request rate with one tile per service, named by service", () => {
+  test("shows status, error rate, p99, memory and request rate with one tile per service, named by service", () => {
     for (const title of tiles) {
       const p = panel(d, title);
       expect({ type: p.type, legend: p.targets[0].legendFormat, calcs: p.options.reduceOptions.calcs }).toEqual({ type: "stat", legend: "{{service}}", calcs: ["lastNotNull"] });
     }
     expect(panels(d).map((p) => p.targets[0].expr).filter((e, i, all) => all.indexOf(e) === i).sort()).toEqual(
-      [RECORDED.up, RECORDED.errorRatio5m, RECORDED.latencyP99, RECORDED.requestsRate5m].sort(),
+      [RECORDED.up, RECORDED.errorRatio5m, RECORDED.latencyP99, `max by (service) (${RECORDED.memoryRatio})`, RECORDED.memoryRatio, RECORDED.requestsRate5m].sort(),
     );
   });
 
@@ -99,6 +99,9 @@ describe("the operations overview", () => {
     }
     expect(panel(d, "Error rate (5xx)").fieldConfig.defaults.thresholds.steps).toEqual(serviceThresholds(cfg, "reporting").errorRatio);
     expect(panel(d, "Status").fieldConfig.defaults.thresholds.steps).toEqual(serviceThresholds(cfg, "reporting").up);
+    // Memory has one threshold for all, the HighMemoryUsage alert's: no overrides.
+    expect(panel(d, "Memory (of limit)").fieldConfig.defaults.thresholds.steps).toEqual([{ value: null, color: "green" }, { value: 0.675, color: "yellow" }, { value: 0.9, color: "red" }]);
+    expect(panel(d, "Memory (of limit)").fieldConfig.overrides).toEqual([]);
   });
 
   test("an SLO added to the config recolors exactly that service's tiles", () => {
@@ -119,8 +122,9 @@ describe("the operations overview", () => {
 
   test("trends draw every service up to 20 services, and the top 10 beyond", () => {
     const trends = (c: StackConfig) => panels(byUid(c)[GRAFANA_UIDS.opsOverview]).filter((p) => p.type === "timeseries").map((p) => p.targets[0].expr);
-    expect(trends(cfg)).toEqual([RECORDED.errorRatio5m, RECORDED.latencyP99, RECORDED.requestsRate5m]);
-    expect(trends(scaledConfig(cfg, 120))).toEqual([RECORDED.errorRatio5m, RECORDED.latencyP99, RECORDED.requestsRate5m].map((e) => `topk(10, ${e})`));
+    const exprs = [RECORDED.errorRatio5m, RECORDED.latencyP99, RECORDED.memoryRatio, RECORDED.requestsRate5m];
+    expect(trends(cfg)).toEqual(exprs);
+    expect(trends(scaledConfig(cfg, 120))).toEqual(exprs.map((e) => `topk(10, ${e})`));
   });
 
   test("tiles are instant queries (exact at the end of the range); trends ask for one point a minute over 6 hours", () => {

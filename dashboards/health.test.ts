@@ -27,6 +27,12 @@ describe("thresholds from the SLOs", () => {
     expect(t.source).toEqual({ errorRatio: "default (no availability SLO)", p99Seconds: "default (no latency SLO)" });
   });
 
+  test("every service's memory tile is red at the HighMemoryUsage threshold and yellow from 75% of it", () => {
+    const steps = ["payment-processor", "reporting"].map((s) => serviceThresholds(cfg, s).memoryRatio);
+    expect(steps[0]).toEqual(steps[1]);
+    expect([0.5, 0.675, 0.89, cfg.alerts.memory.threshold / 100].map((v) => colorOf(v, steps[0]))).toEqual(["green", "yellow", "yellow", "red"]);
+  });
+
   test("of two SLOs of one kind the strictest decides", () => {
     const two: StackConfig = {
       ...cfg,
@@ -57,6 +63,10 @@ describe("a service's color on the overview", () => {
 
   test("is red when it answers everything 5xx, even though it is up and fast", () => {
     expect(serviceHealth(t, { up: 1, errorRatio: 1, p99Seconds: 0.24 })).toBe("red");
+  });
+
+  test("is red when its fullest pod reaches the memory alert's threshold, however fast and correct it still is", () => {
+    expect(serviceHealth(t, { up: 1, errorRatio: 0, p99Seconds: 0.2, memoryRatio: 0.92 })).toBe("red");
   });
 
   test("is red when it is down or Prometheus has no up series for it at all", () => {

@@ -12,6 +12,10 @@
  * - services without an SLO get NO_SLO_DEFAULTS: red only when clearly broken, no yellow (a tile
  *   that is yellow every day teaches on-call to ignore yellow; give the service an SLO to get
  *   an early warning);
+ * - memory (fullest pod over its limit): red at the HighMemoryUsage threshold (alerts.memory),
+ *   yellow at 75% of it; the same for every service, as the alert is. Memory is the one
+ *   saturation signal on the overview: running out of it kills a service at once (the incident
+ *   this stack was built after), while CPU saturation shows in latency first;
  * - up: green when every target is up, yellow when some are, red when none is.
  */
 import type { StackConfig } from "../config/schema";
@@ -30,6 +34,7 @@ export interface ServiceThresholds {
   up: ThresholdStep[];
   errorRatio: ThresholdStep[];
   p99Seconds: ThresholdStep[];
+  memoryRatio: ThresholdStep[];
   /** Where each came from, for descriptions and the README. */
   source: { errorRatio: string; p99Seconds: string };
 }
@@ -89,6 +94,7 @@ export function serviceThresholds(cfg: StackConfig, service: string | null): Ser
     up: UP_STEPS,
     errorRatio: budget !== null ? ascending(budget, budget * YELLOW_AT) : ascending(NO_SLO_DEFAULTS.errorRatioRed, null),
     p99Seconds: threshold !== null ? ascending(threshold, threshold * YELLOW_AT) : ascending(NO_SLO_DEFAULTS.p99SecondsRed, null),
+    memoryRatio: ascending(cfg.alerts.memory.threshold / 100, (cfg.alerts.memory.threshold / 100) * YELLOW_AT),
     source: {
       errorRatio: budget !== null ? `availability SLO ${availability.map((s) => s.name).join(", ")}` : "default (no availability SLO)",
       p99Seconds: threshold !== null ? `latency SLO ${latency.map((s) => s.name).join(", ")}` : "default (no latency SLO)",
@@ -118,16 +124,18 @@ export interface ServiceSignals {
   up?: number;
   errorRatio?: number;
   p99Seconds?: number;
+  memoryRatio?: number;
 }
 
 /**
  * Overall health of a service from its tiles. A service with no `up` value at all is red:
  * Prometheus does not even know the target, which is worse than a target it cannot scrape.
- * Missing error ratio or latency (no traffic) does not color the service by itself.
+ * Missing error ratio, latency or memory (no traffic, no limit) does not color it by itself.
  */
 export function serviceHealth(t: ServiceThresholds, s: ServiceSignals): Health {
   const colors: Health[] = [s.up === undefined ? "red" : colorOf(s.up, t.up)];
   if (s.errorRatio !== undefined) colors.push(colorOf(s.errorRatio, t.errorRatio));
   if (s.p99Seconds !== undefined) colors.push(colorOf(s.p99Seconds, t.p99Seconds));
+  if (s.memoryRatio !== undefined) colors.push(colorOf(s.memoryRatio, t.memoryRatio));
   return worst(colors);
 }

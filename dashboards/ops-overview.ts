@@ -1,9 +1,9 @@
 /**
- * Operations overview: the on-call engineer's first stop. Every service's status, request
- * rate, error rate and p99 latency as colored tiles, then the same signals over time; every
- * tile and line links to the service deep-dive with the time range kept.
+ * Operations overview: the on-call engineer's first stop. Every service's status, error rate,
+ * p99 latency, memory and request rate as colored tiles, then the same signals over time;
+ * every tile and line links to the service deep-dive with the time range kept.
  *
- * Seven queries in all, each over recorded series only (rules/recording.ts): the dashboard's
+ * Nine queries in all, each over recorded series only (rules/recording.ts): the dashboard's
  * cost does not grow with raw series, routes or histogram buckets, which is what keeps it
  * fast (dashboards/README.md has the benchmark). The lint tests enforce "recorded only".
  */
@@ -26,7 +26,7 @@ export function opsOverview(cfg: StackConfig, exprs: SignalExprs = recordedSigna
   const tileHeight = services.length > 24 ? 8 : 4;
   const builder = shell({
     uid: GRAFANA_UIDS.opsOverview,
-    description: `Status, request rate, error rate and p99 latency of all ${services.length} services, colored from the SLOs in the stack config.`,
+    description: `Status, error rate, p99 latency, memory and request rate of all ${services.length} services, colored from the SLOs and alert thresholds in the stack config.`,
     from: "now-6h",
     refresh: OVERVIEW_REFRESH,
     source: "dashboards/ops-overview.ts",
@@ -35,10 +35,12 @@ export function opsOverview(cfg: StackConfig, exprs: SignalExprs = recordedSigna
     .withPanel(signalTiles(cfg, "up", exprs.up, services).height(tileHeight).span(24))
     .withPanel(signalTiles(cfg, "errorRatio", exprs.errorRatio, services).height(tileHeight).span(24))
     .withPanel(signalTiles(cfg, "p99", exprs.p99, services).height(tileHeight).span(24))
+    .withPanel(signalTiles(cfg, "memory", exprs.memory, services).height(tileHeight).span(24))
     .withPanel(signalTiles(cfg, "rate", exprs.rate, services).height(tileHeight).span(24))
     .withRow(new dashboard.RowBuilder("Over time"))
-    .withPanel(signalTrend("errorRatio", exprs.errorRatio, services.length).height(9).span(8))
-    .withPanel(signalTrend("p99", exprs.p99, services.length).height(9).span(8))
-    .withPanel(signalTrend("rate", exprs.rate, services.length).height(9).span(8));
+    .withPanel(signalTrend("errorRatio", exprs.errorRatio, services.length).height(8).span(12))
+    .withPanel(signalTrend("p99", exprs.p99, services.length).height(8).span(12))
+    .withPanel(signalTrend("memory", exprs.memoryPods, services.length).height(8).span(12))
+    .withPanel(signalTrend("rate", exprs.rate, services.length).height(8).span(12));
   return finalize(builder);
 }

@@ -20,7 +20,7 @@ export interface ServiceOnOverview {
 }
 
 const SIGNAL_OF_TITLE = new Map(Object.entries(SIGNAL_TEXT).map(([signal, t]) => [t.title, signal as Signal]));
-const FIELD: Record<Signal, keyof ServiceOnOverview["signals"]> = { up: "up", rate: "rate", errorRatio: "errorRatio", p99: "p99Seconds" };
+const FIELD: Record<Signal, keyof ServiceOnOverview["signals"]> = { up: "up", rate: "rate", errorRatio: "errorRatio", p99: "p99Seconds", memory: "memoryRatio" };
 
 /**
  * Evaluates the overview's tile queries against Prometheus and colors every configured

@@ -1,6 +1,6 @@
 /**
  * Service deep-dive: one service (template variable `service`), everything needed to find
- * which endpoint is slow or failing and why: the overview's four signals for the service,
+ * which endpoint is slow or failing and why: the overview's five signals for the service,
  * traffic and latency by endpoint, errors by status code, CPU, memory, network and requests
  * in flight.
  *
@@ -66,10 +66,11 @@ export function serviceDeepDive(cfg: StackConfig): Dashboard {
         .allowCustomValue(false),
     )
     .withRow(new dashboard.RowBuilder("$service now"))
-    .withPanel(signalTiles(cfg, "up", signals.up, services, false).height(4).span(6))
-    .withPanel(signalTiles(cfg, "errorRatio", signals.errorRatio, services, false).height(4).span(6))
-    .withPanel(signalTiles(cfg, "p99", signals.p99, services, false).height(4).span(6))
-    .withPanel(signalTiles(cfg, "rate", signals.rate, services, false).height(4).span(6))
+    .withPanel(signalTiles(cfg, "up", signals.up, services, false).height(4).span(5))
+    .withPanel(signalTiles(cfg, "errorRatio", signals.errorRatio, services, false).height(4).span(5))
+    .withPanel(signalTiles(cfg, "p99", signals.p99, services, false).height(4).span(5))
+    .withPanel(signalTiles(cfg, "memory", signals.memory, services, false).height(4).span(5))
+    .withPanel(signalTiles(cfg, "rate", signals.rate, services, false).height(4).span(4))
     .withRow(new dashboard.RowBuilder("Traffic and latency by endpoint"))
     .withPanel(
       series("Request rate by endpoint", `Requests per second over 5 minutes by route template (${RECORDED.routeRequestsRate5m}).`, "reqps", { stacked: true })

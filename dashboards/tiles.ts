@@ -1,5 +1,5 @@
 /**
- * The four service signals (up, request rate, error ratio, p99) as PromQL and as panels: one
+ * The five service signals (up, error ratio, p99, memory, request rate) as PromQL and panels: one
  * stat tile per service, colored per service from dashboards/health.ts, each linking to the
  * deep-dive. The ops overview shows them for every service; the deep-dive's header shows them
  * for the selected one (same thresholds, so the colors agree).
@@ -12,18 +12,33 @@ import { seriesPanel } from "./panels";
 import { serviceThresholds, type ThresholdStep, UP_STEPS } from "./health";
 import { DATASOURCE, deepDiveLink, prom, thresholds } from "./sdk";
 
-/** PromQL of the four signals, one series per service (label `service`). */
+/** PromQL of the five signals, one series per service (label `service`). */
 export interface SignalExprs {
   up: string;
   rate: string;
   errorRatio: string;
   p99: string;
+  /** The fullest pod's memory over its limit. */
+  memory: string;
+  /**
+   * Every pod's memory over its limit (label `service` kept): the trend's series. A range
+   * query of `max by (service)` costs Prometheus 2.42 five times the plain selector (it groups
+   * at every step); per pod is also what the drill wants to see climbing.
+   */
+  memoryPods: string;
 }
 
 /** From recorded series (what the dashboards use); `matcher` narrows, e.g. `service="$service"`. */
 export function recordedSignals(matcher = ""): SignalExprs {
   const sel = (name: string) => (matcher ? `${name}{${matcher}}` : name);
-  return { up: sel(RECORDED.up), rate: sel(RECORDED.requestsRate5m), errorRatio: sel(RECORDED.errorRatio5m), p99: sel(RECORDED.latencyP99) };
+  return {
+    up: sel(RECORDED.up),
+    rate: sel(RECORDED.requestsRate5m),
+    errorRatio: sel(RECORDED.errorRatio5m),
+    p99: sel(RECORDED.latencyP99),
+    memory: `max by (${LABELS.service}) (${sel(RECORDED.memoryRatio)})`,
+    memoryPods: sel(RECORDED.memoryRatio),
+  };
 }
 
 /**
@@ -39,13 +54,17 @@ export function rawSignals(cfg: StackConfig, window: string): SignalExprs {
     rate: req(),
     errorRatio: `(${req(`, status=~"5.."`)} or 0 * ${req()}) / ${req()}`,
     p99: `histogram_quantile(0.99, sum by (${LABELS.service}, le) (rate(${METRICS.httpDuration}_bucket{${jobs}}[${window}])))`,
+    // The local topology's source (process metrics); gauges, so no window. Both sides carry the
+    // same target labels, so they match one to one and keep `service`.
+    memory: `max by (${LABELS.service}) (process_resident_memory_bytes{${jobs}} / (${METRICS.memoryLimit}{${jobs}} > 0))`,
+    memoryPods: `process_resident_memory_bytes{${jobs}} / (${METRICS.memoryLimit}{${jobs}} > 0)`,
   };
 }
 
 /** Which signal a tile panel shows; decides unit, thresholds and text. */
-export type Signal = keyof SignalExprs;
+export type Signal = "up" | "rate" | "errorRatio" | "p99" | "memory";
 
-const UNITS: Record<Signal, string> = { up: "percentunit", rate: "reqps", errorRatio: "percentunit", p99: "s" };
+const UNITS: Record<Signal, string> = { up: "percentunit", rate: "reqps", errorRatio: "percentunit", p99: "s", memory: "percentunit" };
 
 const UP_MAPPINGS: ValueMapping[] = [
   { type: dashboard.MappingType.ValueToText, options: { "1": { text: "UP", index: 0 }, "0": { text: "DOWN", index: 1 } } },
@@ -58,7 +77,8 @@ const UP_MAPPINGS: ValueMapping[] = [
  */
 export function stepsFor(cfg: StackConfig, signal: Signal, service: string | null): ThresholdStep[] | null {
   const t = serviceThresholds(cfg, service);
-  return signal === "up" ? t.up : signal === "errorRatio" ? t.errorRatio : signal === "p99" ? t.p99Seconds : null;
+  const steps: Record<Signal, ThresholdStep[] | null> = { up: t.up, errorRatio: t.errorRatio, p99: t.p99Seconds, memory: t.memoryRatio, rate: null };
+  return steps[signal];
 }
 
 /** Title and description of each signal's panels. */
@@ -78,6 +98,10 @@ export const SIGNAL_TEXT: Record<Signal, { title: string; description: string }>
   p99: {
     title: "p99 latency",
     description: `99th percentile of request duration over 5 minutes (${RECORDED.latencyP99}). Red at the latency SLO's threshold, yellow at 75% of it; without an SLO red at 5 s (the top bucket).`,
+  },
+  memory: {
+    title: "Memory (of limit)",
+    description: `Memory of the service's fullest pod over its limit (${RECORDED.memoryRatio}). Red at the HighMemoryUsage threshold, yellow at 75% of it (alerts.memory in the stack config).`,
   },
 };
 
@@ -133,11 +157,13 @@ export const TREND_TOP = 10;
 
 /** A time series of one signal, a line per service (or the top ones), each linking to the deep-dive. */
 export function signalTrend(signal: Exclude<Signal, "up">, expr: string, services: number): TimeseriesPanelBuilder {
-  const titles = { rate: "Request rate by service", errorRatio: "Error rate (5xx) by service", p99: "p99 latency by service" };
+  const titles = { rate: "Request rate by service", errorRatio: "Error rate (5xx) by service", p99: "p99 latency by service", memory: "Memory (of limit) by pod" };
+  // Memory is drawn per pod: one line per pod, named after its service and pod.
+  const legend = signal === "memory" ? `{{${LABELS.service}}} {{pod}}` : `{{${LABELS.service}}}`;
   const top = services > TREND_MAX_LINES;
   const description = `${SIGNAL_TEXT[signal].description.replace(/ Red at .*$/, "")}${top ? ` The ${TREND_TOP} highest at each point in time.` : ""} Click a line for the service deep-dive.`;
   return seriesPanel(top ? `${titles[signal]}, top ${TREND_TOP}` : titles[signal], description, UNITS[signal])
-    .withTarget(prom("A", top ? `topk(${TREND_TOP}, ${expr})` : expr, { legend: `{{${LABELS.service}}}` }))
+    .withTarget(prom("A", top ? `topk(${TREND_TOP}, ${expr})` : expr, { legend }))
     .fillOpacity(0)
     .maxDataPoints(TREND_POINTS)
     .dataLinks([deepDiveLink()]);

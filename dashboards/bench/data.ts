@@ -19,7 +19,7 @@ import { scaledConfig, synthServices } from "../testing/profiles";
 import { withPrometheus } from "../testing/prometheus";
 
 /** Bump when the synthetic data changes shape, so old caches are rebuilt. */
-const DATA_VERSION = 1;
+const DATA_VERSION = 2;
 
 /** A ready data set. */
 export interface BenchData {

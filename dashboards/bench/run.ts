@@ -40,7 +40,7 @@ export interface SizeResult {
   services: number;
   stepS: number;
   variants: VariantResult[];
-  /** Largest relative difference between recorded and raw-5m last values (the same numbers?). */
+  /** Largest relative difference between recorded and raw-5m tile values (the same numbers?). */
   maxDeviation: number;
 }
 
@@ -87,9 +87,15 @@ async function load(url: string, queries: PanelQuery[], o: BenchOptions, endMs: 
   return { ms, outcomes };
 }
 
-/** Last value per (panel, service) of a load, for comparing variants. */
-function lastValues(outcomes: QueryOutcome[]): Map<string, number> {
-  return new Map(outcomes.flatMap((o) => o.series.filter((s) => s.last !== undefined).map((s) => [`${o.query.panelTitle} ${s.labels.service}`, s.last!] as [string, number])));
+/**
+ * Value per (tile, service) of a load, for checking the variants compute the same numbers.
+ * Tiles only: they are instant, so both variants answer for the same moment (a trend's last
+ * point under topk is wherever the series last made the top 10).
+ */
+function tileValues(outcomes: QueryOutcome[]): Map<string, number> {
+  return new Map(
+    outcomes.filter((o) => o.query.instant).flatMap((o) => o.series.filter((s) => s.last !== undefined).map((s) => [`${o.query.panelTitle} ${s.labels.service}`, s.last!] as [string, number])),
+  );
 }
 
 /** Measures the three variants on one data set. */
@@ -105,8 +111,8 @@ export async function measure(data: BenchData, o: BenchOptions, log: (m: string)
       const order = vs.map((_, i) => (i + round) % vs.length);
       for (const i of order) times[i].push((await load(prometheus.url, vs[i].queries, o, endMs)).ms);
     }
-    const recorded = lastValues(warm[0].outcomes);
-    const raw = lastValues(warm[1].outcomes);
+    const recorded = tileValues(warm[0].outcomes);
+    const raw = tileValues(warm[1].outcomes);
     const deviations = [...recorded].filter(([k, v]) => raw.has(k) && v !== 0).map(([k, v]) => Math.abs(raw.get(k)! - v) / Math.abs(v));
     log(`  ${data.cfg.services.length} services: ${o.rounds} rounds done`);
     return {

@@ -42,6 +42,9 @@ function gauge(name: string, keys: Array<{ labels: Labels; value: (t: number, k:
   };
 }
 
+/** The memory limit every simulated service reports (the local stack's, local/plan.ts). */
+const LIMIT_BYTES = 256 * 2 ** 20;
+
 /** Resident memory, CPU time and the limits each service reports about itself. */
 export function processFamilies(o: SynthOptions): Family[] {
   const up = (svc: SynthService, t: number) => !stateAt(o, svc, t).down;
@@ -49,15 +52,21 @@ export function processFamilies(o: SynthOptions): Family[] {
   return [
     gauge("process_resident_memory_bytes", each((svc) => ({
       labels: target(svc),
-      // 60-100 MiB, a slow wave and a little noise: 25-40% of the 256 MiB limit.
-      value: (t, k) => (up(svc, t) ? Math.round((80 + 20 * Math.sin(t / 3600)) * 2 ** 20 * jitter(`${svc.name}mem`, k, 0.02)) : null),
+      // A footprint, a slow wave and a little noise: 20-60% of the 256 MiB limit; 95% in a memory incident.
+      value: (t, k) => {
+        if (!up(svc, t)) return null;
+        if (stateAt(o, svc, t).memoryRunaway) return Math.round(0.95 * LIMIT_BYTES);
+        // Each service its own footprint (60-140 MiB, from its name), as real services differ.
+        const base = 100 * jitter(`${svc.name}footprint`, 0, 0.4);
+        return Math.round((base + 10 * Math.sin(t / 3600)) * 2 ** 20 * jitter(`${svc.name}mem`, k, 0.02));
+      },
     }))),
     counter("process_cpu_seconds_total", each((svc) => ({
       labels: target(svc),
       perSecond: (t, k) => (up(svc, t) ? 0.02 + rpsAt(o, svc, t, k) * 0.0004 : null),
       always: true,
     })), o.stepS),
-    gauge(METRICS.memoryLimit, each((svc) => ({ labels: target(svc), value: (t) => (up(svc, t) ? 256 * 2 ** 20 : null) }))),
+    gauge(METRICS.memoryLimit, each((svc) => ({ labels: target(svc), value: (t) => (up(svc, t) ? LIMIT_BYTES : null) }))),
     gauge(METRICS.cpuLimit, each((svc) => ({ labels: target(svc), value: (t) => (up(svc, t) ? 1 : null) }))),
   ];
 }

@@ -6,6 +6,7 @@
  *
  *   end-45m .. end-30m   payment-processor answers every request 5xx
  *   end-45m .. end-30m   ledger is down (up = 0, no samples)
+ *   end-45m .. end-30m   settlement holds 95% of its memory limit
  */
 import * as os from "os";
 import * as path from "path";
@@ -39,6 +40,7 @@ export async function buildFixture(workDir: string, hours = 3): Promise<Fixture>
   const incidents: Incident[] = [
     { service: "payment-processor", kind: "errors", fromS: endS - 45 * 60, toS: endS - 30 * 60 },
     { service: "ledger", kind: "down", fromS: endS - 45 * 60, toS: endS - 30 * 60 },
+    { service: "settlement", kind: "memory", fromS: endS - 45 * 60, toS: endS - 30 * 60 },
   ];
   const dataDir = await buildTsdb({ workDir, cfg, topo, services: synthServices(cfg), startS: endS - hours * 3600, endS, incidents });
   const ms = (s: number) => s * 1000;

@@ -59,6 +59,7 @@ export function stateAt(o: SynthOptions, svc: SynthService, t: number) {
     down: active.some((i) => i.kind === "down"),
     errorRatio: active.some((i) => i.kind === "errors") ? 1 : svc.errorRatio,
     slowdown: active.some((i) => i.kind === "slow") ? 10 : 1,
+    memoryRunaway: active.some((i) => i.kind === "memory"),
   };
 }
 

@@ -38,8 +38,8 @@ export interface SynthService {
 /** An incident injected into the data between two times (epoch seconds). */
 export interface Incident {
   service: string;
-  /** errors: every request answered 5xx; down: target down, no samples; slow: latency x10. */
-  kind: "errors" | "down" | "slow";
+  /** errors: every request answered 5xx; down: target down, no samples; slow: latency x10; memory: 95% of its limit. */
+  kind: "errors" | "down" | "slow" | "memory";
   fromS: number;
   toS: number;
 }
