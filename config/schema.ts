@@ -194,10 +194,11 @@ export const stackConfigSchema = z.strictObject({
       /** Burn-rate alerts are silenced below this request rate (one failure on a quiet service must not page). */
       minRequestsPerSecond: numeric(z.number().min(0)).default(0.2),
       /**
-       * The fast burn tier (5m and 1m windows), added because the standard 14.4x tier needs minutes
+       * The fast burn tier (2m and 1m windows), added because the standard 14.4x tier needs minutes
        * of total failure to notice an outage on a 99.5% or latency SLO. It pages when at least this
        * percentage of requests is bad in both windows (and never below 10x the SLO's budget).
-       * 10% detects a full outage in 30 s and a 20% error ratio in 150 s; see rules/README.md.
+       * 10% detects a full outage in 30 s and a 20% error ratio in 90 s at the rule level; see
+       * rules/README.md.
        */
       fastBurn: z.strictObject({ errorPercent: percent(10) }).prefault({}),
       /** Base URL of docs/runbooks; every alert links to `<runbookBaseUrl>/<AlertName>.md`. */

@@ -65,7 +65,7 @@ export function memoryRampRuleSeconds(cfg: StackConfig, from: number, to: number
  * Expected detection of `entry` for `fault`, or null when it should stay silent. `history` is
  * the age of the Prometheus when the fault starts (default: old); a burn tier waits until the
  * age reaches its long window (the history guard, rules/history.ts), so on a stack started
- * 30 minutes before a drill only the fast tier (5m) can answer within the hour.
+ * 30 minutes before a drill only the fast tier (2m) can answer within the hour.
  */
 export function expectedDetection(cfg: StackConfig, entry: CatalogEntry, fault: Fault, opts: { history?: number } = {}): Detection | null {
   const evalStep = durationSeconds(cfg.scrape.evaluationInterval);

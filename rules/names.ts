@@ -7,7 +7,7 @@
  */
 
 /** Windows of the SLO series: every long and short window of the burn-rate tiers (rules/slo-math.ts). */
-export const SLO_WINDOWS = ["1m", "5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
+export const SLO_WINDOWS = ["1m", "2m", "5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
 export type SloWindow = (typeof SLO_WINDOWS)[number];
 
 function perWindow(prefix: string): Readonly<Record<SloWindow, string>> {

@@ -159,7 +159,7 @@ describe("the history guard", () => {
     const tier = (id: string) => BURN_TIERS.find((t) => t.id === id)!;
     // A full outage 30 minutes after the start: the fast tier as on any stack; the 1h and 6h
     // tiers at the moment the history reaches their windows.
-    expect(tierDetectionSeconds(cfg, slo, FAST_TIER, 1, { history: 1800 })).toBe(45);
+    expect(tierDetectionSeconds(cfg, slo, FAST_TIER, 1, { history: 1800 })).toBe(15);
     expect(tierDetectionSeconds(cfg, slo, tier("1h"), 1, { history: 1800 })).toBe(1800);
     expect(tierDetectionSeconds(cfg, slo, tier("6h"), 1, { history: 1800 })).toBe(19800);
     expect(tierDetectionSeconds(cfg, slo, tier("6h"), 1)).toBe(135);
@@ -215,16 +215,16 @@ describe("expected detection times for the drills", () => {
     expect(high.ruleSeconds).toBeGreaterThanOrEqual(600);
   });
 
-  test("100% errors on payment-processor page through the fast tier in 60 s (rules/tests/slo-burn.dev.test.yml)", () => {
-    const fast = one(ALERTS.availabilityBurn, { slo: "payment-processor-availability", long_window: "5m" });
-    expect(expectedDetection(cfg, fast, { kind: "badRatio", ratio: 1 })!.ruleSeconds).toBe(60);
+  test("100% errors on payment-processor page through the fast tier in 30 s (rules/tests/slo-burn.dev.test.yml)", () => {
+    const fast = one(ALERTS.availabilityBurn, { slo: "payment-processor-availability", long_window: "2m" });
+    expect(expectedDetection(cfg, fast, { kind: "badRatio", ratio: 1 })!.ruleSeconds).toBe(30);
     expect(expectedDetection(cfg, fast, { kind: "badRatio", ratio: 0.05 })).toBeNull();
   });
 
-  test("on a 30-minute-old stack the drill's outage pages through the fast tier in 60 s and the 6x tier cannot answer for 5h30m", () => {
+  test("on a 30-minute-old stack the drill's outage pages through the fast tier in 30 s and the 6x tier cannot answer for 5h30m", () => {
     const outage = { kind: "badRatio" as const, ratio: 1 };
     const tierOf = (long: string) => one(ALERTS.availabilityBurn, { slo: "payment-processor-availability", long_window: long });
-    expect(expectedDetection(cfg, tierOf("5m"), outage, { history: 1800 })!.ruleSeconds).toBe(60);
+    expect(expectedDetection(cfg, tierOf("2m"), outage, { history: 1800 })!.ruleSeconds).toBe(30);
     expect(expectedDetection(cfg, tierOf("6h"), outage, { history: 1800 })!.ruleSeconds).toBe(19800 + 15);
     expect(expectedDetection(cfg, tierOf("6h"), outage)!.ruleSeconds).toBe(135 + 15);
   });

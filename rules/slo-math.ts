@@ -4,7 +4,7 @@
  *
  * Tiers follow the Google SRE workbook ("Alerting on SLOs", multiwindow, multi-burn-rate) plus
  * one faster tier: a 14.4x burn needs a 1h error ratio of 14.4 x budget, which a 99.5% or a 99%
- * latency SLO only reaches after 4-9 minutes of TOTAL failure. The fast tier looks at 5m/1m and
+ * latency SLO only reaches after 4-9 minutes of TOTAL failure. The fast tier looks at 2m/1m and
  * asks for an absolute bad-event share (alerts.fastBurn.errorPercent, 10% by default), which
  * normal traffic (5xx well under 0.1%, slow requests under 1%) is far from.
  */
@@ -24,7 +24,7 @@ export interface BurnTier {
 }
 
 /** Faster than the workbook: pages on an outage of any SLO within seconds. */
-export const FAST_TIER: BurnTier = { id: "fast", long: "5m", short: "1m", burnRate: 10, severity: "critical" };
+export const FAST_TIER: BurnTier = { id: "fast", long: "2m", short: "1m", burnRate: 10, severity: "critical" };
 
 /** All tiers, fastest first. 14.4x/1h and 6x/6h page; 3x/1d and 1x/3d are tickets (Slack). */
 export const BURN_TIERS: readonly BurnTier[] = [
@@ -40,7 +40,7 @@ export const BURN_TIERS: readonly BurnTier[] = [
  * average of the recorded 5m rates (sum_over_time): a raw rate() over days of per-route series
  * every 15 s is the expensive query recording rules exist to avoid; those tiers only open tickets.
  */
-export const RAW_WINDOWS: readonly SloWindow[] = ["1m", "5m", "30m", "1h", "2h", "6h"];
+export const RAW_WINDOWS: readonly SloWindow[] = ["1m", "2m", "5m", "30m", "1h", "2h", "6h"];
 
 /** Error budget of an SLO as a ratio: 99.9 -> 0.001 (without float noise). */
 export function errorBudget(slo: SloConfig): number {
