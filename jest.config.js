@@ -1,16 +1,21 @@
 /**
  * Jest runs every *.test.ts in the repository (beside the code it tests, as STYLE.md asks).
- * End-to-end suites that start the local stack live in tests/e2e and are selected with
- * `npm run test:e2e`; the unit run ignores them so that `npx jest` stays fast.
+ * Two suites run apart, each selected by an environment variable and run in band:
+ *  - JEST_E2E=1 (`npm run test:e2e`): tests/e2e, which start the local stack;
+ *  - JEST_ENGINE=1 (`npm run test:engine`): tests/engine, the prod stack under the real Pulumi
+ *    engine against a loopback Kubernetes API server.
+ * The unit run ignores both so that `npx jest` stays fast.
  */
 const e2e = process.env.JEST_E2E === "1";
+const engine = process.env.JEST_ENGINE === "1";
+const apart = ["<rootDir>/tests/e2e/", "<rootDir>/tests/engine/"];
 module.exports = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }] },
-  testMatch: e2e ? ["<rootDir>/tests/e2e/**/*.test.ts"] : ["<rootDir>/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/out/", "/\\.local/", "/\\.venv/"].concat(e2e ? [] : ["<rootDir>/tests/e2e/"]),
+  testMatch: e2e ? ["<rootDir>/tests/e2e/**/*.test.ts"] : engine ? ["<rootDir>/tests/engine/**/*.test.ts"] : ["<rootDir>/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/out/", "/\\.local/", "/\\.venv/"].concat(e2e || engine ? [] : apart),
   modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/out/", "<rootDir>/.local/"],
-  testTimeout: e2e ? 15 * 60 * 1000 : 30000,
+  testTimeout: e2e ? 15 * 60 * 1000 : engine ? 10 * 60 * 1000 : 30000,
   ...(e2e
     ? {
         globalSetup: "<rootDir>/tests/e2e/global-setup.ts",

@@ -32,6 +32,9 @@ export function alertmanagerWorkload(a: WorkloadComponentArgs): Workload {
     health: { path: "/-/healthy", readyPath: "/-/ready", port: PORTS.alertmanager },
     resources: cfg.resources.alertmanager,
     runAsUser: 65534,
+    readOnlyRootFilesystem: true,
+    // Alerts and scrapes come from Prometheus; the peers' gossip port is admitted by `peers`.
+    allowFrom: ["prometheus"],
     peers: { serviceName: ALERTMANAGER_PEERS_SERVICE, port: PORTS.alertmanagerCluster },
   };
 }

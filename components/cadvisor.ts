@@ -5,10 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PORTS } from "../config/conventions";
 import type { Workload } from "../platform/workload";
+import { cadvisorArgs } from "../render/cadvisor";
 import { componentType, type WorkloadComponentArgs } from "./common";
 
-/** Container labels exported as metric labels; render/prometheus.ts maps them to service/pod. */
-export const CADVISOR_LABELS = ["service", "io.kubernetes.container.name", "io.kubernetes.pod.name", "io.kubernetes.pod.namespace"];
+export { CADVISOR_LABELS } from "../render/cadvisor";
 
 /** The cAdvisor workload description (exported for tests). */
 export function cadvisorWorkload(a: WorkloadComponentArgs): Workload {
@@ -18,20 +18,14 @@ export function cadvisorWorkload(a: WorkloadComponentArgs): Workload {
     kind: "daemon",
     replicas: 1,
     image: cfg.images.cadvisor,
-    args: [
-      `--port=${PORTS.cadvisor}`,
-      // Docker hosts and containerd nodes alike: do not restrict to Docker.
-      "--docker_only=false",
-      "--housekeeping_interval=10s",
-      "--store_container_labels=false",
-      `--whitelisted_container_labels=${CADVISOR_LABELS.join(",")}`,
-      // Only what the rules and dashboards use; the rest multiplies series for nothing.
-      "--disable_metrics=advtcp,cpu_topology,cpuset,hugetlb,memory_numa,percpu,process,referenced_memory,resctrl,sched,tcp,udp,disk,diskIO",
-    ],
+    // Docker hosts and containerd nodes alike: every container, not only Docker's.
+    args: cadvisorArgs({ port: PORTS.cadvisor, watch: "runtime" }),
     ports: [{ name: "metrics", port: PORTS.cadvisor }],
     files: [],
     health: { path: "/healthz", port: PORTS.cadvisor },
     resources: cfg.resources.cadvisor,
+    // Per-container usage of the whole node is nobody else's business.
+    allowFrom: ["prometheus"],
     host: {
       privileged: true,
       mounts: [

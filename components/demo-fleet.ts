@@ -9,7 +9,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { PORTS } from "../config/conventions";
-import type { Resources, Workload } from "../platform/workload";
+import { fleetResources, type Resources, type Workload } from "../platform/workload";
 import { FLEET } from "../services/fleet";
 import { componentType, type WorkloadComponentArgs } from "./common";
 
@@ -19,14 +19,8 @@ export const FLEET_IMAGE_TAG = "0.1.0";
 /** Chaos/fault admin port inside each container: on the private network only, never published or proxied. */
 export const FLEET_ADMIN_PORT = 8081;
 
-/** Memory limits: payment-processor's is what the memory drill fills to 90%+. */
-function resourcesFor(name: string): Resources {
-  const memory = name === "payment-processor" ? "256Mi" : name === "merchant-api" ? "192Mi" : "128Mi";
-  return { requests: { cpu: "50m", memory }, limits: { cpu: "500m", memory } };
-}
-
-/** The workload of one fleet service (exported for tests). */
-export function fleetServiceWorkload(name: string, image: pulumi.Input<string>): Workload {
+/** The workload of one fleet service (exported for tests); limits from stack config `fleetResources`. */
+export function fleetServiceWorkload(name: string, image: pulumi.Input<string>, resources: Resources): Workload {
   return {
     name,
     kind: "stateless",
@@ -45,7 +39,7 @@ export function fleetServiceWorkload(name: string, image: pulumi.Input<string>):
     ports: [{ name: "http", port: PORTS.service }],
     files: [],
     health: { path: "/healthz", port: PORTS.service },
-    resources: resourcesFor(name),
+    resources,
     labels: { service: name },
   };
 }
@@ -66,7 +60,7 @@ export class DemoFleet extends pulumi.ComponentResource {
     const nodeImage = build("fleet-node", "services/node/Dockerfile");
     const pythonImage = build("fleet-merchant-api", "services/merchant-api/Dockerfile");
     for (const s of FLEET) {
-      args.platform.deploy(fleetServiceWorkload(s.name, s.language === "python" ? pythonImage.imageName : nodeImage.imageName), this);
+      args.platform.deploy(fleetServiceWorkload(s.name, s.language === "python" ? pythonImage.imageName : nodeImage.imageName, fleetResources(args.config, s.name)), this);
     }
     // The generator runs for a day and is restarted by Docker: steady demo traffic, never unbounded.
     args.platform.deploy(

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PATHS, PORTS } from "../config/conventions";
+import { NGINX_CONTAINER_UID, NGINX_SCRATCH_DIR } from "../nginx/variants";
 import { NGINX_CONF_FILE } from "../render/front-door";
 import type { Workload } from "../platform/workload";
 import { componentType, type WorkloadComponentArgs } from "./common";
@@ -29,6 +30,13 @@ export function nginxWorkload(a: WorkloadComponentArgs): Workload {
     // Plain-HTTP /health: no auth, no rate limit, no redirect.
     health: { path: "/health", port: PORTS.nginxHttp },
     resources: cfg.resources.nginx,
+    // The official image's unprivileged user, from the start (nginx/options.ts "container").
+    runAsUser: NGINX_CONTAINER_UID,
+    bindsLowPorts: true,
+    readOnlyRootFilesystem: true,
+    scratchDirs: [NGINX_SCRATCH_DIR],
+    // The front door: reachable from anywhere the load balancer lets in.
+    allowFrom: "anywhere",
   };
 }
 

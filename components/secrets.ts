@@ -14,6 +14,7 @@ import type { StackConfig } from "../config/schema";
 import { SECRET_KEYS } from "../config/validate";
 import { stableBcryptHash } from "../nginx/hash";
 import type { SecretValues } from "../render/stack";
+import { objstoreConfigProblems } from "../render/thanos";
 import { componentType } from "./common";
 
 /** Where Pulumi secrets come from (a pulumi.Config in the program, a map in tests). */
@@ -81,29 +82,50 @@ export class StackSecrets extends pulumi.ComponentResource {
     const remoteWrite = cfg.remoteWrite
       .filter((rw) => rw.basicAuth)
       .map((rw) => pulumi.all([rw.name, fromConfig(rw.basicAuth!.passwordSecret, "")]));
+    const remoteWriteTokens = cfg.remoteWrite
+      .filter((rw) => rw.bearerToken)
+      .map((rw) => pulumi.all([rw.name, fromConfig(rw.bearerToken!.tokenSecret, "")]));
+    // Long-term storage: the object storage config, checked at deploy time (a bad one would
+    // crash-loop the sidecars, Store Gateway and Compactor); messages never include the value.
+    const lts = cfg.thanos.longTermStorage;
+    const objstore: pulumi.Output<string | undefined> = lts.enabled
+      ? fromConfig(lts.objstoreConfigSecret, "").apply((text) => {
+          const problems = objstoreConfigProblems(text, lts.objstoreConfigSecret);
+          if (problems.length) throw new Error(`invalid object storage configuration:\n  - ${problems.join("\n  - ")}`);
+          return text;
+        })
+      : pulumi.output(undefined);
 
     this.grafanaAdminPassword = pulumi.secret(admin.result);
     this.basicAuthPasswords = pulumi.secret(pulumi.all(users.map((u) => u.pw.result)).apply((pws) => Object.fromEntries(users.map((u, i) => [u.user, pws[i]]))));
     this.values = pulumi.secret(
       pulumi
         .all([
-          fromConfig(SECRET_KEYS.pagerdutyRoutingKey, "unset-pagerduty-routing-key"),
-          fromConfig(SECRET_KEYS.slackWebhookUrl, "https://hooks.slack.com/services/unset"),
+          pulumi.all([
+            fromConfig(SECRET_KEYS.pagerdutyRoutingKey, "unset-pagerduty-routing-key"),
+            fromConfig(SECRET_KEYS.slackWebhookUrl, "https://hooks.slack.com/services/unset"),
+            // Without the secret (dev) the heartbeats fail, which AlertmanagerNotificationsFailing reports.
+            fromConfig(SECRET_KEYS.heartbeatUrl, "https://heartbeat.invalid/unset"),
+          ]),
           admin.result,
           // Cheap, stable hashes: nginx runs crypt() on every request (see nginx/hash.ts).
           pulumi.all(users.map((u) => u.pw.result.apply((r) => stableBcryptHash(r, `${pulumi.getStack()}/${u.user}`)))),
           cert,
           key,
           pulumi.all(remoteWrite),
+          pulumi.all([pulumi.all(remoteWriteTokens), objstore]),
         ])
-        .apply(([pd, slack, adminPw, hashes, certPem, keyPem, rw]) => ({
+        .apply(([[pd, slack, heartbeat], adminPw, hashes, certPem, keyPem, rw, [rwTokens, objstoreYaml]]) => ({
           pagerdutyRoutingKey: pd,
           slackWebhookUrl: slack,
+          heartbeatUrl: heartbeat,
           grafanaAdminPassword: adminPw,
           basicAuth: users.map((u, i) => ({ user: u.user, bcryptHash: hashes[i] })),
           tlsCertificate: certPem,
           tlsPrivateKey: keyPem,
           remoteWritePasswords: Object.fromEntries(rw),
+          remoteWriteTokens: Object.fromEntries(rwTokens),
+          ...(objstoreYaml !== undefined ? { thanosObjstoreConfig: objstoreYaml } : {}),
         })),
     );
     this.registerOutputs({});

@@ -29,6 +29,20 @@ export const PORTS = {
   nginxHttps: 443,
   /** Every application service listens here inside its container; /metrics on the same port. */
   service: 8080,
+  /** Thanos components (sidecar, query, store, compact): StoreAPI over gRPC, HTTP for /metrics, probes and the UI. */
+  thanosGrpc: 10901,
+  thanosHttp: 10902,
+} as const;
+
+/**
+ * The Thanos components of the global view (render/thanos.ts). The sidecar runs inside each
+ * Prometheus pod; the others are workloads of their own.
+ */
+export const THANOS = {
+  sidecar: "thanos-sidecar",
+  query: "thanos-query",
+  store: "thanos-store",
+  compact: "thanos-compact",
 } as const;
 
 /** Label keys every series, rule and alert uses. */
@@ -69,6 +83,10 @@ export const JOBS = {
   nodeExporter: "node-exporter",
   cadvisor: "cadvisor",
   nginx: "nginx",
+  thanosSidecar: "thanos-sidecar",
+  thanosQuery: "thanos-query",
+  thanosStore: "thanos-store",
+  thanosCompact: "thanos-compact",
 } as const;
 
 /** Fixed Grafana uids: the datasource and each provisioned dashboard. */
@@ -92,6 +110,10 @@ export const CONTAINER_PATHS = {
   grafanaDataDir: "/var/lib/grafana",
   /** Not /etc/nginx: the image's mime.types must stay visible. */
   nginxConfigDir: "/etc/nginx/front-door",
+  /** Files of the Thanos Store Gateway and Compactor (the object storage config). */
+  thanosConfigDir: "/etc/thanos",
+  thanosStoreDataDir: "/var/thanos/store",
+  thanosCompactDataDir: "/var/thanos/compact",
 } as const;
 
 /** Relative locations below a component's root. */
@@ -110,10 +132,13 @@ export const SUBDIRS = {
 export const SECRET_FILES = {
   pagerdutyRoutingKey: "pagerduty-routing-key",
   slackWebhookUrl: "slack-webhook-url",
+  heartbeatUrl: "heartbeat-url",
   grafanaAdminPassword: "admin-password",
   htpasswd: "htpasswd",
   tlsCert: "tls.crt",
   tlsKey: "tls.key",
+  /** Thanos object storage configuration (bucket, endpoint, credentials): a Pulumi secret. */
+  thanosObjstore: "objstore.yml",
 } as const;
 
 /** Rule files, one per group family, all loaded by Prometheus from rules/. */
@@ -124,6 +149,13 @@ export const RULE_FILES = {
   application: "application.alerts.yml",
   meta: "meta.alerts.yml",
 } as const;
+
+/**
+ * Windows the SLO recording rules record (`slo:sli_error:ratio_rate<w>`, `slo:sli_requests:rate<w>`):
+ * every window a burn-rate tier (alerts.burnRate.tiers) may name as its long or short window.
+ */
+export const SLO_WINDOWS = ["1m", "2m", "5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
+export type SloWindow = (typeof SLO_WINDOWS)[number];
 
 /** Common labels put on every Kubernetes object / Docker container the program creates. */
 export function commonLabels(component: string): Record<string, string> {

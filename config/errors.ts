@@ -33,8 +33,12 @@ export function formatProblem(p: ConfigProblem): string {
   return `${p.key}: got ${formatValue(p.value)}; allowed: ${p.allowed}`;
 }
 
+/** Stands for a value that must not be echoed (a secret set as plain config). */
+export const REDACTED: unique symbol = Symbol("redacted");
+
 function formatValue(v: unknown): string {
   if (v === undefined) return "nothing (missing)";
+  if (v === REDACTED) return "a plain (unencrypted) value, not shown";
   const s = JSON.stringify(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

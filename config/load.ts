@@ -6,21 +6,47 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ConfigError, problemsFromZod, type ConfigProblem } from "./errors";
+import { ConfigError, problemsFromZod, REDACTED, type ConfigProblem } from "./errors";
 import { stackConfigSchema, type StackConfig } from "./schema";
-import { crossFieldProblems, type SecretPresence } from "./validate";
+import { crossFieldProblems, secretKeyNames, type SecretPresence } from "./validate";
 
 /** The Pulumi project name, and so the config namespace (`monitoring-stack:platform`). */
 export const PROJECT = "monitoring-stack";
 
-/** Parses and validates; throws ConfigError with every problem found. */
+/**
+ * Parses and validates; throws ConfigError with every problem found.
+ *
+ * Both entry points end here with the same `raw` object: the render CLI from the stack file
+ * (readStackFile) and the Pulumi program from the engine's config map (config/pulumi.ts), each
+ * through stackInputFromEntries, so a typo one of them rejects the other rejects too.
+ */
 export function parseStackConfig(raw: unknown, secrets: SecretPresence, stack?: string): StackConfig {
-  const parsed = stackConfigSchema.safeParse(raw);
-  const problems: ConfigProblem[] = parsed.success ? [] : problemsFromZod(parsed.error.issues, raw);
-  const forCrossChecks = parsed.success ? parsed.data : defaultsWherePossible(raw);
-  problems.push(...crossFieldProblems(forCrossChecks, secrets));
+  const { rest, problems } = plainSecretProblems(raw);
+  const parsed = stackConfigSchema.safeParse(rest);
+  if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues, rest));
+  const forCrossChecks = parsed.success ? parsed.data : defaultsWherePossible(rest);
+  // One problem per key: a value the schema already rejected is not also judged against its neighbours.
+  const seen = new Set(problems.map((p) => p.key));
+  problems.push(...crossFieldProblems(forCrossChecks, secrets, rest).filter((p) => !seen.has(p.key)));
   if (problems.length > 0) throw new ConfigError(problems, stack);
   return parsed.data as StackConfig;
+}
+
+/**
+ * A secret key (routing key, webhook URL, TLS pair, remote-write passwords) set as plain config
+ * would be stored unencrypted in Pulumi.<stack>.yaml: reject it without echoing the value, and
+ * keep it out of the schema's way (it is not a schema key, so it would read as a typo).
+ */
+function plainSecretProblems(raw: unknown): { rest: unknown; problems: ConfigProblem[] } {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { rest: raw, problems: [] };
+  const rest = { ...(raw as Record<string, unknown>) };
+  const problems: ConfigProblem[] = [];
+  for (const key of secretKeyNames(rest)) {
+    if (!(key in rest)) continue;
+    delete rest[key];
+    problems.push({ key, value: REDACTED, allowed: `a Pulumi secret: pulumi config rm ${key}, then pulumi config set --secret ${key} ...` });
+  }
+  return { rest, problems };
 }
 
 /**
@@ -56,13 +82,23 @@ export function readStackFile(stack: string, dir = path.resolve(__dirname, "..")
 
 /** Strips the project namespace and separates `secure:` values (never decrypted here). */
 export function stackFileFromConfig(config: Record<string, unknown>): StackFile {
+  return stackInputFromEntries(config, (_k, v) => !!v && typeof v === "object" && "secure" in (v as object));
+}
+
+/**
+ * The one way both entry points turn a config map into validation input: every key of the
+ * project namespace (not only the schema's, so a misspelt top-level key is reported, never
+ * dropped), secret keys set aside by name without their values, provider keys such as
+ * kubernetes:context ignored.
+ */
+export function stackInputFromEntries(entries: Record<string, unknown>, isSecret: (fullKey: string, value: unknown) => boolean): StackFile {
   const raw: Record<string, unknown> = {};
   const secretKeys = new Set<string>();
   const prefix = `${PROJECT}:`;
-  for (const [k, v] of Object.entries(config)) {
+  for (const [k, v] of Object.entries(entries)) {
     if (!k.startsWith(prefix)) continue; // provider config such as kubernetes:context
     const key = k.slice(prefix.length);
-    if (v && typeof v === "object" && "secure" in (v as object)) secretKeys.add(key);
+    if (isSecret(k, v)) secretKeys.add(key);
     else raw[key] = v;
   }
   return { raw, secretKeys };

@@ -28,7 +28,42 @@ export const SECRET_KEYS = {
   slackWebhookUrl: "slackWebhookUrl",
   tlsCertificate: "tlsCertificate",
   tlsPrivateKey: "tlsPrivateKey",
+  /** The dead man's switch: the heartbeat service's ping URL (it holds the service's token). */
+  heartbeatUrl: "heartbeatUrl",
 } as const;
+
+/**
+ * Every config key that holds a secret: the fixed ones, the remote-write passwords and bearer
+ * tokens named in `raw`, and the object storage config of long-term storage.
+ */
+export function secretKeyNames(raw: Record<string, unknown>): string[] {
+  const named = remoteWriteSecretKeys(raw.remoteWrite).filter((k) => k !== "");
+  const objstore = obj(obj(raw.thanos).longTermStorage).objstoreConfigSecret;
+  return [...new Set([...Object.values(SECRET_KEYS), ...named, typeof objstore === "string" && objstore !== "" ? objstore : DEFAULT_OBJSTORE_SECRET])];
+}
+
+/** The default name of the Pulumi secret holding Thanos' object storage config (config/schema.ts). */
+export const DEFAULT_OBJSTORE_SECRET = "thanosObjstoreConfig";
+
+/** True when the user set this dotted key (e.g. "alerts.cpu.critical.threshold") in raw config. */
+function userSet(raw: unknown, key: string): boolean {
+  let cur: unknown = raw;
+  for (const part of key.split(".")) {
+    if (!cur || typeof cur !== "object" || !(part in (cur as object))) return false;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur !== undefined;
+}
+
+/**
+ * Of two keys that must agree, the one to name in the problem: the one the user set (a
+ * default they never touched is not what they must edit), `primary` when both or neither.
+ */
+function blame(raw: unknown, primary: string, other: string): string {
+  return !userSet(raw, primary) && userSet(raw, other) ? other : primary;
+}
+
+const valueOf = (c: unknown, key: string): unknown => key.split(".").reduce<unknown>((o, k) => obj(o)[k], c);
 
 /** What validation needs to know about secrets without seeing their values. */
 export interface SecretPresence {
@@ -43,28 +78,46 @@ const num = (v: unknown) => (typeof v === "number" ? v : typeof v === "string" &
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
-/** Returns every cross-field problem; `c` may be partially invalid. */
-export function crossFieldProblems(c: Partial, secrets: SecretPresence): ConfigProblem[] {
+/**
+ * Returns every cross-field problem; `c` (defaults applied) may be partially invalid. `raw` is
+ * what the user wrote, used to name the key they set when two keys disagree.
+ */
+export function crossFieldProblems(c: Partial, secrets: SecretPresence, raw: unknown = c): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const platform = c.platform;
-  const scrape = obj(c.scrape);
-  const alerts = obj(c.alerts);
+  /** `low` must stay below (or with `orEqual`, at most) `high`; names the key the user set. */
+  const ordered = (low: string, high: string, lowNum: number, highNum: number, orEqual: boolean, what: (v: unknown) => string) => {
+    if (Number.isNaN(lowNum) || Number.isNaN(highNum) || (orEqual ? lowNum <= highNum : lowNum < highNum)) return;
+    const key = blame(raw, low, high);
+    const isLow = key === low;
+    const other = isLow ? high : low;
+    const rel = isLow ? (orEqual ? "at most" : "below") : orEqual ? "at least" : "above";
+    out.push({ key, value: valueOf(c, key), allowed: `${rel} ${other} (${what(valueOf(c, other))})` });
+  };
 
-  if (durationSeconds(scrape.timeout) > durationSeconds(scrape.interval)) {
-    out.push({ key: "scrape.timeout", value: scrape.timeout, allowed: `at most scrape.interval (${String(scrape.interval)})` });
+  const fleetServices = obj(obj(c.fleetResources).services);
+  const serviceNames = new Set(arr(c.services).map((s) => obj(s).name));
+  for (const name of Object.keys(fleetServices)) {
+    if (!serviceNames.has(name)) out.push({ key: "fleetResources.services", value: name, allowed: `keys naming configured services (${[...serviceNames].join(", ")})` });
   }
 
-  const cpu = obj(alerts.cpu);
-  const warn = num(obj(cpu.warning).threshold);
-  const crit = num(obj(cpu.critical).threshold);
-  if (warn >= crit) {
-    out.push({ key: "alerts.cpu.warning.threshold", value: obj(cpu.warning).threshold, allowed: `below alerts.cpu.critical.threshold (${crit})` });
-  }
-  const memPred = obj(alerts.memoryPredictive);
-  const memThreshold = num(obj(alerts.memory).threshold);
-  if (num(memPred.minPercent) >= memThreshold) {
-    out.push({ key: "alerts.memoryPredictive.minPercent", value: memPred.minPercent, allowed: `below alerts.memory.threshold (${memThreshold})` });
-  }
+  ordered("scrape.timeout", "scrape.interval", durationSeconds(valueOf(c, "scrape.timeout")), durationSeconds(valueOf(c, "scrape.interval")), true, String);
+  ordered("alerts.cpu.warning.threshold", "alerts.cpu.critical.threshold", num(valueOf(c, "alerts.cpu.warning.threshold")), num(valueOf(c, "alerts.cpu.critical.threshold")), false, (v) => String(num(v)));
+  ordered("alerts.memoryPredictive.minPercent", "alerts.memory.threshold", num(valueOf(c, "alerts.memoryPredictive.minPercent")), num(valueOf(c, "alerts.memory.threshold")), false, (v) => String(num(v)));
+
+  // Burn-rate tiers: a short window shorter than the long one, one tier per long window (the
+  // alert's long_window label tells the tiers apart).
+  const longs = new Set<string>();
+  arr(obj(obj(c.alerts).burnRate).tiers)
+    .map(obj)
+    .forEach((t, i) => {
+      const key = `alerts.burnRate.tiers[${i}]`;
+      if (durationSeconds(t.short) >= durationSeconds(t.long)) out.push({ key: `${key}.short`, value: t.short, allowed: `a window shorter than the tier's long window (${String(t.long)})` });
+      if (typeof t.long === "string") {
+        if (longs.has(t.long)) out.push({ key: `${key}.long`, value: t.long, allowed: "a long window no other tier uses (it names the tier in the alert's long_window label)" });
+        longs.add(t.long);
+      }
+    });
 
   // Services: unique names, exactly one way of being found.
   const services = arr(c.services).map(obj);
@@ -86,7 +139,7 @@ export function crossFieldProblems(c: Partial, secrets: SecretPresence): ConfigP
 
   // SLOs: known services, unique names, window covered by retention.
   const sloNames = new Set<string>();
-  let longest: { seconds: number; text: unknown } = { seconds: 0, text: undefined };
+  let longest: { seconds: number; text: unknown; index: number; userSet: boolean } = { seconds: 0, text: undefined, index: -1, userSet: false };
   arr(c.slos)
     .map(obj)
     .forEach((s, i) => {
@@ -99,10 +152,14 @@ export function crossFieldProblems(c: Partial, secrets: SecretPresence): ConfigP
       }
       const w = durationSeconds(s.window ?? "30d");
       if (w < 86400 || w > 90 * 86400) out.push({ key: `slos[${i}].window`, value: s.window, allowed: "between 1d and 90d" });
-      else if (w > longest.seconds) longest = { seconds: w, text: s.window ?? "30d" };
+      else if (w > longest.seconds) longest = { seconds: w, text: s.window ?? "30d", index: i, userSet: s.window !== undefined };
     });
   if (durationSeconds(obj(c.retention).time) < longest.seconds) {
-    out.push({ key: "retention.time", value: obj(c.retention).time, allowed: `at least the longest SLO window (${String(longest.text)}), or the error budget cannot be computed` });
+    if (userSet(raw, "retention.time") || longest.index < 0 || !longest.userSet) {
+      out.push({ key: "retention.time", value: obj(c.retention).time, allowed: `at least the longest SLO window (${String(longest.text)}), or the error budget cannot be computed` });
+    } else {
+      out.push({ key: `slos[${longest.index}].window`, value: longest.text, allowed: `at most retention.time (${String(obj(c.retention).time)}): Prometheus must keep the whole window to compute the error budget` });
+    }
   }
 
   // Docker runs on one host: no HA there.
@@ -127,28 +184,95 @@ export function crossFieldProblems(c: Partial, secrets: SecretPresence): ConfigP
   const volGiB = num(storage.prometheusGiB);
   const needGiB = Math.ceil((sizeGB * 1e9 * 1.2) / 2 ** 30);
   if (volGiB < needGiB) {
-    out.push({ key: "storage.prometheusGiB", value: storage.prometheusGiB, allowed: `at least ${needGiB} (retention.sizeGB ${sizeGB} plus 20% headroom for WAL and compaction)` });
+    if (blame(raw, "storage.prometheusGiB", "retention.sizeGB") === "storage.prometheusGiB") {
+      out.push({ key: "storage.prometheusGiB", value: storage.prometheusGiB, allowed: `at least ${needGiB} (retention.sizeGB ${sizeGB} plus 20% headroom for WAL and compaction)` });
+    } else {
+      const maxGB = Math.floor((volGiB * 2 ** 30) / 1.2 / 1e9);
+      out.push({ key: "retention.sizeGB", value: obj(c.retention).sizeGB, allowed: `at most ${maxGB} with storage.prometheusGiB ${volGiB} (20% headroom for WAL and compaction), or raise storage.prometheusGiB to at least ${needGiB}` });
+    }
+  }
+
+  // Node agents need a namespace of their own (Pod Security "privileged"); the derived name must fit.
+  if (platform === "kubernetes" && typeof c.namespace === "string") {
+    const agents = typeof c.nodeAgentsNamespace === "string" ? c.nodeAgentsNamespace : `${c.namespace}-node-agents`;
+    if (agents === c.namespace) {
+      out.push({ key: "nodeAgentsNamespace", value: c.nodeAgentsNamespace, allowed: `a namespace other than namespace (${c.namespace}): it admits privileged pods, the main one only "restricted" ones` });
+    } else if (agents.length > 63) {
+      out.push({ key: "nodeAgentsNamespace", value: c.nodeAgentsNamespace ?? `${agents} (derived from namespace)`, allowed: "a namespace name of at most 63 characters; set nodeAgentsNamespace explicitly" });
+    }
   }
 
   const fd = obj(c.frontDoor);
   if (fd.hostHttpsPort !== undefined && num(fd.hostHttpsPort) === num(fd.hostHttpPort)) {
-    out.push({ key: "frontDoor.hostHttpPort", value: fd.hostHttpPort, allowed: "a port different from frontDoor.hostHttpsPort" });
+    const key = blame(raw, "frontDoor.hostHttpPort", "frontDoor.hostHttpsPort");
+    const other = key === "frontDoor.hostHttpPort" ? "frontDoor.hostHttpsPort" : "frontDoor.hostHttpPort";
+    out.push({ key, value: valueOf(c, key), allowed: `a port different from ${other}` });
   }
+
+  // remote_write: unique names (they name the password files), one way of authenticating.
+  const rwNames = new Set<string>();
+  arr(c.remoteWrite)
+    .map(obj)
+    .forEach((rw, i) => {
+      if (typeof rw.name === "string") {
+        if (rwNames.has(rw.name)) out.push({ key: `remoteWrite[${i}].name`, value: rw.name, allowed: "a name not used by another remoteWrite target" });
+        rwNames.add(rw.name);
+      }
+      if (rw.basicAuth !== undefined && rw.bearerToken !== undefined) {
+        out.push({ key: `remoteWrite[${i}]`, value: "basicAuth and bearerToken", allowed: "at most one of basicAuth or bearerToken (Prometheus sends one Authorization header)" });
+      }
+    });
+
+  // Thanos long-term storage: kubernetes only; retention the Compactor accepts.
+  const lts = obj(obj(c.thanos).longTermStorage);
+  const ltsOn = lts.enabled === true || lts.enabled === "true";
+  if (ltsOn && platform !== "kubernetes") {
+    out.push({ key: "thanos.longTermStorage.enabled", value: lts.enabled, allowed: "false on platform docker (the global view and object storage run on kubernetes)" });
+  }
+  if (ltsOn) out.push(...ltsRetentionProblems(obj(lts.retention), lts.downsampling !== false && lts.downsampling !== "false"));
 
   if (secrets.required) {
     const need: string[] = [];
-    if (platform === "kubernetes") need.push(...Object.values(SECRET_KEYS));
-    arr(c.remoteWrite)
-      .map(obj)
-      .forEach((rw) => {
-        const ba = obj(rw.basicAuth);
-        if (typeof ba.passwordSecret === "string") need.push(ba.passwordSecret);
-      });
+    const heartbeat = obj(obj(c.alertmanager).heartbeat).enabled !== false;
+    if (platform === "kubernetes") need.push(...Object.values(SECRET_KEYS).filter((k) => heartbeat || k !== SECRET_KEYS.heartbeatUrl));
+    need.push(...remoteWriteSecretKeys(c.remoteWrite));
+    // On docker, long-term storage is itself the problem to fix (above); no secret to ask for.
+    if (ltsOn && platform === "kubernetes") need.push(typeof lts.objstoreConfigSecret === "string" ? lts.objstoreConfigSecret : DEFAULT_OBJSTORE_SECRET);
     for (const key of need) {
       if (!secrets.present.has(key)) {
-        out.push({ key, value: undefined, allowed: `a Pulumi secret (pulumi config set --secret ${key} ...); required on platform ${String(platform)}` });
+        const hint = key === SECRET_KEYS.heartbeatUrl ? " (or alertmanager.heartbeat.enabled: false to deploy without a dead man's switch)" : "";
+        out.push({ key, value: undefined, allowed: `a Pulumi secret (pulumi config set --secret ${key} ...); required on platform ${String(platform)}${hint}` });
       }
     }
   }
+  return out;
+}
+
+/** Names of the Pulumi secrets remote_write targets read (passwords and bearer tokens). */
+export function remoteWriteSecretKeys(remoteWrite: unknown): string[] {
+  return arr(remoteWrite)
+    .map(obj)
+    .flatMap((rw) => [obj(rw.basicAuth).passwordSecret, obj(rw.bearerToken).tokenSecret])
+    .filter((k): k is string => typeof k === "string");
+}
+
+/**
+ * The Compactor refuses to start when a resolution's retention is shorter than the block age
+ * at which the next resolution is made (raw < 40 h, 5m < 10 d, with downsampling on): data
+ * would be deleted before it could be downsampled. Checked here so `pulumi preview` says so
+ * instead of a crash-looping pod. "0d" keeps a resolution forever. A coarser resolution kept
+ * shorter than a finer one is refused too: it would cost storage and never be read.
+ */
+function ltsRetentionProblems(r: Record<string, unknown>, downsampling: boolean): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const key = (k: string) => `thanos.longTermStorage.retention.${k}`;
+  const raw = durationSeconds(r.raw ?? "90d");
+  const five = durationSeconds(r.fiveMinutes ?? "1y");
+  const hour = durationSeconds(r.oneHour ?? "2y");
+  if (downsampling && raw > 0 && raw < 40 * 3600) out.push({ key: key("raw"), value: r.raw, allowed: "0d (forever) or at least 40h: 5-minute downsampling starts on blocks 40 hours old (or turn downsampling off)" });
+  if (downsampling && five > 0 && five < 10 * 86400) out.push({ key: key("fiveMinutes"), value: r.fiveMinutes, allowed: "0d (forever) or at least 10d: 1-hour downsampling starts on blocks 10 days old (or turn downsampling off)" });
+  const forever = (s: number) => (s === 0 ? Infinity : s);
+  if (downsampling && forever(five) < forever(raw)) out.push({ key: key("fiveMinutes"), value: r.fiveMinutes, allowed: `at least retention.raw (${String(r.raw ?? "90d")}); 5-minute data is what remains once raw data is deleted` });
+  if (downsampling && forever(hour) < forever(five)) out.push({ key: key("oneHour"), value: r.oneHour, allowed: `at least retention.fiveMinutes (${String(r.fiveMinutes ?? "1y")})` });
   return out;
 }

@@ -76,7 +76,7 @@ describe("every panel returns data", () => {
       panelQueries(files[DASHBOARD_FILES[GRAFANA_UIDS.serviceDeepDive]], { service }).filter((q) => q.panelTitle === "Network");
     // The synthetic fleet gives every other service container counters (dashboards/testing/profiles.ts).
     const [withPods, without] = await Promise.all(["auth-service", "api-gateway"].map((s) => evaluateQueries(prometheus.url, network(s), lastHour())));
-    expect(withPods.flatMap((o) => o.series.map((s) => s.labels.pod))).toEqual(["auth-service:8080", "auth-service:8080"]);
+    expect(withPods.flatMap((o) => o.series.map((s) => s.labels.pod))).toEqual(["auth-service", "auth-service"]);
     expect(without.flatMap((o) => o.series.map((s) => s.labels.pod))).toEqual([HOST_NETWORK_LEGEND, HOST_NETWORK_LEGEND]);
   });
 });

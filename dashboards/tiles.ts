@@ -5,7 +5,7 @@
  * for the selected one (same thresholds, so the colors agree).
  */
 import { common, dashboard, stat, type StatPanelBuilder, type TimeseriesPanelBuilder, type ValueMapping } from "./foundation";
-import { LABELS, METRICS } from "../config/conventions";
+import { JOBS, LABELS, METRICS } from "../config/conventions";
 import type { StackConfig } from "../config/schema";
 import { RECORDED } from "../rules/names";
 import { seriesPanel } from "./panels";
@@ -48,16 +48,18 @@ export function recordedSignals(matcher = ""): SignalExprs {
  */
 export function rawSignals(cfg: StackConfig, window: string): SignalExprs {
   const jobs = `job=~"${cfg.services.map((s) => s.name).join("|")}"`;
+  const ca = `job="${JOBS.cadvisor}", ${LABELS.service}=~"${cfg.services.map((s) => s.name).join("|")}"`;
+  const cadvisorMemoryRatio = `container_memory_working_set_bytes{${ca}} / (container_spec_memory_limit_bytes{${ca}} > 0)`;
   const req = (extra = "") => `sum by (${LABELS.service}) (rate(${METRICS.httpRequests}{${jobs}${extra}}[${window}]))`;
   return {
     up: `avg by (${LABELS.service}) (up{${jobs}})`,
     rate: req(),
     errorRatio: `(${req(`, status=~"5.."`)} or 0 * ${req()}) / ${req()}`,
     p99: `histogram_quantile(0.99, sum by (${LABELS.service}, le) (rate(${METRICS.httpDuration}_bucket{${jobs}}[${window}])))`,
-    // The local topology's source (process metrics); gauges, so no window. Both sides carry the
-    // same target labels, so they match one to one and keep `service`.
-    memory: `max by (${LABELS.service}) (process_resident_memory_bytes{${jobs}} / (${METRICS.memoryLimit}{${jobs}} > 0))`,
-    memoryPods: `process_resident_memory_bytes{${jobs}} / (${METRICS.memoryLimit}{${jobs}} > 0)`,
+    // cAdvisor's series (every stack's source); gauges, so no window. Both sides carry the same
+    // labels after the scrape relabelling, so they match one to one and keep `service`.
+    memory: `max by (${LABELS.service}) (${cadvisorMemoryRatio})`,
+    memoryPods: cadvisorMemoryRatio,
   };
 }
 

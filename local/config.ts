@@ -7,13 +7,17 @@
 import * as path from "path";
 import { parseStackConfig, readStackFile } from "../config/load";
 import type { StackConfig } from "../config/schema";
-import { localTopology, type LocalPorts, type Topology } from "../render/topology";
+import { DEFAULT_LOCAL_PORTS, localTopology, type LocalHaPorts, type LocalPorts, type Topology } from "../render/topology";
 import { FLEET } from "../services/fleet";
+import { haTopology } from "./ha";
+import { instanceCgroup } from "./cgroups";
 
 /** Every port the local stack binds, all on 127.0.0.1. */
-export interface LocalStackPorts extends LocalPorts {
+export interface LocalStackPorts extends LocalPorts, LocalHaPorts {
   pagerduty: number;
   slack: number;
+  /** The dead man's switch stand-in (Alertmanager's heartbeat webhook). */
+  heartbeat: number;
   /** The traffic generator's control endpoint (achieved rates, injections). */
   traffic: number;
   /** Added to every service's API and admin port from services/fleet.ts (8101.., 8201..). */
@@ -21,15 +25,10 @@ export interface LocalStackPorts extends LocalPorts {
 }
 
 export const DEFAULT_PORTS: LocalStackPorts = {
-  prometheus: 9090,
-  alertmanager: 9093,
-  alertmanagerCluster: 9094,
-  nodeExporter: 9100,
-  frontDoorHttps: 8443,
-  frontDoorHttp: 8080,
-  grafana: 3000,
+  ...DEFAULT_LOCAL_PORTS,
   pagerduty: 8291,
   slack: 8292,
+  heartbeat: 8293,
   traffic: 8290,
   serviceOffset: 0,
 };
@@ -43,6 +42,8 @@ export interface LocalStackOptions {
   trafficDuration: string;
   /** Multiplies every service's default traffic rate (1 = the brief's ~200/~80 r/s). */
   trafficScale: number;
+  /** `npm start -- --ha` (or LOCAL_HA=1): two Prometheus with Thanos, three clustered Alertmanagers (local/ha.ts). */
+  ha?: boolean;
 }
 
 /** Defaults, overridable by environment variables (LOCAL_STATE_DIR, LOCAL_PORT_OFFSET, ...). */
@@ -57,6 +58,7 @@ export function defaultOptions(env: NodeJS.ProcessEnv = process.env): LocalStack
     ports,
     trafficDuration: env.LOCAL_TRAFFIC_DURATION ?? "12h",
     trafficScale: Number(env.LOCAL_TRAFFIC_SCALE ?? 1),
+    ha: env.LOCAL_HA === "1",
   };
 }
 
@@ -64,8 +66,14 @@ export function defaultOptions(env: NodeJS.ProcessEnv = process.env): LocalStack
 export const servicePort = (o: LocalStackOptions, name: string) => FLEET.find((s) => s.name === name)!.port + o.ports.serviceOffset;
 export const adminPort = (o: LocalStackOptions, name: string) => FLEET.find((s) => s.name === name)!.adminPort + o.ports.serviceOffset;
 
-/** The dev stack's config with loopback addresses; the topology puts files under stateDir. */
-export function localStackConfig(o: LocalStackOptions): { cfg: StackConfig; topo: Topology } {
+/**
+ * The dev stack's config with loopback addresses; the topology puts files under stateDir (and
+ * nginx's under `nginxHome` when given: see local/stack.ts). `serviceCgroups`: the stack's
+ * cgroup (local/cgroups.ts), or null when cgroups could not be created (memory/CPU then come
+ * from process metrics); default: the cgroup this state dir gets.
+ */
+export function localStackConfig(o: LocalStackOptions, opts: { nginxHome?: string; serviceCgroups?: string | null } = {}): { cfg: StackConfig; topo: Topology } {
+  const { nginxHome, serviceCgroups = instanceCgroup(o.stateDir) } = opts;
   const file = readStackFile("dev");
   const raw = { ...file.raw } as Record<string, any>;
   const services = (raw.services as Array<Record<string, unknown>>).map((s) => {
@@ -77,5 +85,6 @@ export function localStackConfig(o: LocalStackOptions): { cfg: StackConfig; topo
   raw.alertmanager = { ...(raw.alertmanager ?? {}), pagerdutyUrl: `http://127.0.0.1:${o.ports.pagerduty}/v2/enqueue` };
   raw.frontDoor = { ...(raw.frontDoor ?? {}), hostHttpsPort: o.ports.frontDoorHttps, hostHttpPort: o.ports.frontDoorHttp };
   const cfg = parseStackConfig(raw, { present: new Set(), required: false }, "dev (local)");
-  return { cfg, topo: localTopology(cfg, o.stateDir, o.ports) };
+  const topo = localTopology(cfg, o.stateDir, o.ports, { nginxHome, serviceCgroups });
+  return { cfg, topo: o.ha ? haTopology(topo, o.ports) : topo };
 }

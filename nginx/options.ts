@@ -17,7 +17,11 @@ export const HEALTH_BODY = "ok\n";
 
 /** Tunable limits and timeouts; every field has a default in `NGINX_DEFAULTS`. */
 export interface NginxTunables {
-  /** Sustained requests per second per client IP (limit_req_zone rate). */
+  /**
+   * Sustained requests per second per client IP (limit_req_zone rate) in this nginx. A
+   * fraction is rendered per minute (7.5 -> 450r/m): replicas that share one limit each get a
+   * share of it (render/front-door.ts).
+   */
   ratePerSecond: number;
   /**
    * Requests a client may send above the rate before getting 429 (limit_req burst, with
@@ -89,8 +93,11 @@ export interface NginxConfOptions extends Partial<NginxTunables> {
   /** Public host name of Grafana: server_name and the host of every HTTPS redirect. */
   serverName: string;
   /**
-   * "container": the official image (master runs as root and drops workers to `user`;
-   * the image's CMD adds `-g 'daemon off;'`). "local": an unprivileged process started by the
+   * "container": the official image run as its unprivileged `nginx` user (uid 101) from the
+   * start, master included, so the pod passes Pod Security "restricted": no `user` directive,
+   * pid and temp files in the scratch directory /var/cache/nginx, ports 80/443 bound through the
+   * `net.ipv4.ip_unprivileged_port_start` sysctl the platform sets (the component's command adds
+   * `-g 'daemon off;'`). "local": an unprivileged process started by the
    * local runner with `nginx -p <prefix> -c <file> -g 'daemon off;'` — no `user` directive and
    * no file outside `paths`. Neither mode writes `daemon` into the file, because `-g 'daemon off;'`
    * plus a `daemon` line in the file is a fatal "directive is duplicate" error.
@@ -118,8 +125,8 @@ export interface NginxConfOptions extends Partial<NginxTunables> {
    */
   resolver?: string;
   /**
-   * The user worker processes run as. Container: default "nginx" (official image). Local: none
-   * by default (nginx already runs as the invoking user); set it only when the local runner is
+   * The user worker processes run as, for a root master only. Container: none (nginx is
+   * never root there). Local: none by default (nginx already runs as the invoking user); set it only when the local runner is
    * root, because a root master otherwise drops workers to `nobody`, who cannot read the 0600
    * htpasswd and answers every authenticated request with 500.
    */

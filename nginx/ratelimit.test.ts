@@ -81,9 +81,11 @@ describe("rate limit: 30 r/s per client IP with a burst of 20 (real nginx)", () 
   });
 
   it.each(SOURCES)("lets 1 + floor(burst + rate x span) +-1 requests from %s through and rejects the rest with 429", (ip) => {
-    // The premise: the client really sent its 100 requests within about one second.
+    // The premise: the client sent its 100 requests fast enough that the bucket must reject a
+    // good share of them (about one second when the machine is idle; on a busy CI machine the
+    // sending stretches, and the model below follows the span nginx actually saw).
     const sent = outcomes[ip].map((o) => o.sentAt);
-    expect((Math.max(...sent) - Math.min(...sent)) / 1000).toBeLessThan(1.25);
+    expect(expectedPasses((Math.max(...sent) - Math.min(...sent)) / 1000)).toBeLessThan(COUNT * 0.8);
     const arrivals = counted(ip).map(arrivedAt);
     expect(arrivals).toHaveLength(COUNT);
     const span = (Math.max(...arrivals) - Math.min(...arrivals)) / 1000;

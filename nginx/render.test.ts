@@ -80,8 +80,10 @@ describe("renderNginxConf output", () => {
     }
   });
 
-  it("writes a user line for containers only, and no daemon line anywhere", () => {
-    expect(renderNginxConf(VARIANTS.docker)).toMatch(/^user nginx;$/m);
+  it("writes a user line only for a root master that asks for one, and no daemon line anywhere", () => {
+    // Containers run nginx as its unprivileged user from the start: nothing to drop to.
+    expect(renderNginxConf(VARIANTS.docker)).not.toMatch(/^user /m);
+    expect(renderNginxConf(VARIANTS.kubernetes)).not.toMatch(/^user /m);
     expect(renderNginxConf(local)).not.toMatch(/^user /m);
     expect(renderNginxConf({ ...local, user: "root" })).toMatch(/^user root;$/m);
     for (const opts of Object.values(VARIANTS)) expect(renderNginxConf(opts)).not.toMatch(/^\s*daemon\b/m);
@@ -92,6 +94,12 @@ describe("renderNginxConf output", () => {
     expect(renderNginxConf(VARIANTS.kubernetes)).toContain("proxy_set_header Host $host;");
     expect(renderNginxConf(VARIANTS.docker)).toContain("return 301 https://grafana.internal.example.com:8443$request_uri;");
     expect(renderNginxConf(VARIANTS.docker)).toContain("proxy_set_header Host $host:8443;");
+  });
+
+  it("renders a replica's share of a limit per minute when it is not a whole number per second", () => {
+    expect(renderNginxConf({ ...local, ratePerSecond: 7.5 })).toContain("rate=450r/m;");
+    expect(renderNginxConf({ ...local, ratePerSecond: 15 })).toContain("rate=15r/s;");
+    expect(() => renderNginxConf({ ...local, ratePerSecond: 0.001 })).toThrow(/ratePerSecond/);
   });
 
   it("applies the tunables: rate, burst, body size, timeouts, HSTS off at 0", () => {

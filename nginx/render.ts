@@ -57,9 +57,10 @@ function indent(lines: string[]): string[] {
 
 function mainContext(o: ResolvedNginxConfOptions): string[] {
   return [
-    // The container's master runs as root and must drop workers to the image's user; locally
-    // nginx already runs as the invoking user unless the caller says otherwise.
-    ...(o.runAs === "container" || o.user ? [`user ${o.user ?? "nginx"};`] : []),
+    // Containers run nginx as the image's unprivileged user from the start (master too), and
+    // locally nginx runs as the invoking user: a `user` line only when a root master must drop
+    // its workers (a local run started by root).
+    ...(o.user ? [`user ${o.user};`] : []),
     `worker_processes ${o.workerProcesses};`,
     `pid ${o.paths.pid};`,
     `error_log ${o.paths.errorLog} warn;`,
@@ -129,11 +130,16 @@ function realIp(o: ResolvedNginxConfOptions): string[] {
 function rateLimitZone(o: ResolvedNginxConfOptions): string[] {
   return [
     // 10 MB holds about 160 000 client addresses.
-    `limit_req_zone $binary_remote_addr zone=${RATE_LIMIT_ZONE}:10m rate=${o.ratePerSecond}r/s;`,
+    `limit_req_zone $binary_remote_addr zone=${RATE_LIMIT_ZONE}:10m rate=${rate(o.ratePerSecond)};`,
     "limit_req_status 429;",
     // Each 429 is already in the access log; the error log gets them only at notice level.
     "limit_req_log_level notice;",
   ];
+}
+
+/** nginx's rate syntax: whole requests per second, else per minute (a share of a total, e.g. 450r/m). */
+function rate(perSecond: number): string {
+  return Number.isInteger(perSecond) ? `${perSecond}r/s` : `${Math.round(perSecond * 60)}r/m`;
 }
 
 function upstream(o: ResolvedNginxConfOptions): string[] {

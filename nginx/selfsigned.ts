@@ -11,6 +11,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { SECRET_FILES } from "../config/conventions";
+import { mkdirWithParents } from "../local/fs";
 
 /** Where generateSelfSignedCert put the certificate and its key. */
 export interface SelfSignedCert {
@@ -53,7 +54,7 @@ export async function generateSelfSignedCert(dir: string, hostname: string): Pro
   if (!DNS_NAME.test(hostname)) {
     throw new Error(`generateSelfSignedCert: hostname ${JSON.stringify(hostname)} is not a lowercase DNS name`);
   }
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirWithParents(dir, 0o700);
   const certPath = path.join(dir, SECRET_FILES.tlsCert);
   const keyPath = path.join(dir, SECRET_FILES.tlsKey);
   // Create the key file 0600 before openssl writes into it, so it is never readable by others.

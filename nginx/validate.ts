@@ -97,7 +97,11 @@ export function nginxOptionProblems(o: ResolvedNginxConfOptions): string[] {
     bad("workerProcesses", o.workerProcesses, '"auto" or an integer >= 1');
   }
 
-  const positive = ["ratePerSecond", "proxyConnectTimeoutSeconds", "proxyTimeoutSeconds", "websocketTimeoutSeconds",
+  // Whole requests per second, or per minute when a total limit is shared by replicas (15 r/s, 450 r/m).
+  if (typeof o.ratePerSecond !== "number" || !(o.ratePerSecond >= 1 / 60) || Math.abs(o.ratePerSecond * 60 - Math.round(o.ratePerSecond * 60)) > 1e-6) {
+    bad("ratePerSecond", o.ratePerSecond, "a rate >= 1 request per minute, in whole requests per minute (e.g. 30, 7.5)");
+  }
+  const positive = ["proxyConnectTimeoutSeconds", "proxyTimeoutSeconds", "websocketTimeoutSeconds",
     "clientHeaderTimeoutSeconds", "clientBodyTimeoutSeconds", "keepaliveTimeoutSeconds"] as const;
   for (const key of positive) {
     if (!Number.isInteger(o[key]) || o[key] < 1) bad(key, o[key], "an integer >= 1");

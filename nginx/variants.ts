@@ -16,16 +16,26 @@ export function containerNginxPaths(secretsDir: string): NginxPaths {
     tlsCert: path.posix.join(secretsDir, SECRET_FILES.tlsCert),
     tlsKey: path.posix.join(secretsDir, SECRET_FILES.tlsKey),
     htpasswd: path.posix.join(secretsDir, SECRET_FILES.htpasswd),
-    // /var/run and /var/cache/nginx are writable in the official image (emptyDirs under a read-only root).
-    pid: "/var/run/nginx.pid",
+    // The only writable directory: a scratch volume (emptyDir / tmpfs) under a read-only root,
+    // writable by the unprivileged nginx user (see NGINX_SCRATCH_DIR).
+    pid: `${NGINX_SCRATCH_DIR}/nginx.pid`,
     accessLog: "/dev/stdout",
     errorLog: "stderr",
-    tempDir: "/var/cache/nginx",
+    tempDir: NGINX_SCRATCH_DIR,
   };
 }
 
-/** Paths of the local stack: config/secrets where the topology says, runtime files under `stateDir`. */
-export function localNginxPaths(secretsDir: string, stateDir: string): NginxPaths {
+/** The directory a containerised nginx writes to (pid, temp files); a scratch volume. */
+export const NGINX_SCRATCH_DIR = "/var/cache/nginx";
+
+/** uid of the official image's `nginx` user, which the container runs as. */
+export const NGINX_CONTAINER_UID = 101;
+
+/**
+ * Paths of the local stack: config/secrets where the topology says, runtime files under
+ * `stateDir`, the temp dir (written by the workers) there too unless `tempDir` says otherwise.
+ */
+export function localNginxPaths(secretsDir: string, stateDir: string, tempDir?: string): NginxPaths {
   const run = path.join(stateDir, "run", "nginx");
   const log = path.join(stateDir, "log", "nginx");
   return {
@@ -35,7 +45,7 @@ export function localNginxPaths(secretsDir: string, stateDir: string): NginxPath
     pid: path.join(run, "nginx.pid"),
     accessLog: path.join(log, "access.log"),
     errorLog: path.join(log, "error.log"),
-    tempDir: path.join(run, "tmp"),
+    tempDir: tempDir ?? path.join(run, "tmp"),
   };
 }
 

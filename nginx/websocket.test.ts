@@ -7,7 +7,7 @@ import type * as tls from "tls";
 import WebSocket from "ws";
 import { send } from "./testing/client";
 import { FrontDoor, startFrontDoor } from "./testing/frontDoor";
-import { LIVE_HELLO, LIVE_WS_PATH } from "./testing/standInGrafana";
+import { LIVE_HELLO, LIVE_WS_PATH } from "../local/grafana-stand-in/server";
 
 /** Opens a WebSocket through the front door; resolves on open, rejects with the HTTP status otherwise. */
 function openLive(fd: FrontDoor, auth: string | undefined, path = LIVE_WS_PATH): Promise<{ ws: WebSocket; first: Promise<string> }> {

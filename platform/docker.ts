@@ -29,6 +29,10 @@ export class DockerPlatform implements Platform {
   }
 
   deploy(w: Workload, parent: pulumi.Resource): DeployedWorkload {
+    if (w.sidecars?.length) {
+      // A second container would not share the first one's network, volume or lifecycle here.
+      throw new Error(`platform docker cannot run sidecar containers (workload "${w.name}": ${w.sidecars.map((c) => c.name).join(", ")}); they need a pod (platform kubernetes)`);
+    }
     const opts = { parent };
     const created: pulumi.Resource[] = [];
     let imageId: pulumi.Input<string>;
@@ -88,6 +92,11 @@ export class DockerPlatform implements Platform {
         cpus: String(cpuCores(w.resources.limits.cpu)),
         user: owner,
         pidMode: w.host?.pid ? "host" : undefined,
+        // Non-root nginx on 80/443 inside its own network namespace.
+        sysctls: w.bindsLowPorts ? { "net.ipv4.ip_unprivileged_port_start": "0" } : undefined,
+        // readOnlyRootFilesystem is not applied: Docker refuses file uploads into a read-only
+        // root (ErrRootFSReadOnly), and the config files are uploaded (see Workload).
+        tmpfs: w.scratchDirs?.length ? Object.fromEntries(w.scratchDirs.map((d) => [d, "rw,nosuid,nodev,noexec,size=64m"])) : undefined,
         privileged: w.host?.privileged,
         devices: (w.host?.devices ?? []).map((d) => ({ hostPath: d, containerPath: d })),
         labels: Object.entries(labels).map(([label, value]) => ({ label, value })),

@@ -2,12 +2,25 @@
  * alertmanager.yml and its notification templates. Pure.
  *
  * Routing (the brief): severity=critical -> PagerDuty (Events API v2), severity=warning ->
- * Slack #alerts-warning; grouped by alert name and service; a critical inhibits warnings
- * for the same service; resolved notifications are sent. Credentials are never in this
- * file: PagerDuty's routing key and Slack's webhook URL are read from Secret-mounted files.
+ * Slack #alerts-warning; grouped by alert name and service; resolved notifications are sent.
+ * Then what makes paging trustworthy (rules/README.md):
+ *
+ * - the Watchdog goes every `heartbeat.interval` to a heartbeat service (dead man's switch);
+ * - "notifications failing" for one integration goes through the other one (a PagerDuty outage
+ *   reaches Slack, a Slack or heartbeat outage pages);
+ * - a pod's two memory alerts share one group, so the memory incident is one PagerDuty incident;
+ * - a critical inhibits warnings of the same service, and for hosts (all service="node") of the
+ *   same instance only.
+ *
+ * Credentials are never in this file: PagerDuty's routing key, Slack's webhook URL and the
+ * heartbeat URL are read from Secret-mounted files (url_file needs Alertmanager 0.26 or later).
  */
 import { LABELS, PORTS, SECRET_FILES, SUBDIRS } from "../config/conventions";
+
+/** Every host is this service (rules/names.ts HOST_OWNER). */
+const HOST_SERVICE = "node";
 import type { StackConfig } from "../config/schema";
+import { durationSeconds } from "../config/validate";
 import { filePath, type Topology } from "./topology";
 import { toYaml } from "./yaml";
 
@@ -16,8 +29,26 @@ export const RECEIVERS = {
   pagerduty: "pagerduty-critical",
   slack: "slack-warnings",
   watchdog: "watchdog",
+  heartbeat: "heartbeat",
   none: "blackhole",
 } as const;
+
+/** The alerts of one memory incident: grouped together per pod, so they page once (rules/infrastructure.ts). */
+export const MEMORY_ALERTS = ["MemoryExhaustionImminent", "HighMemoryUsage"] as const;
+
+/** The meta alert whose route depends on the integration that is failing. */
+export const NOTIFICATIONS_FAILING = "AlertmanagerNotificationsFailing";
+
+/**
+ * Alertmanager repeats a group only at a group_interval tick, and only when the last
+ * notification is older than repeat_interval. The notification log stamps a notification when it
+ * has been SENT, a little after the tick, so repeat_interval = group_interval skips every other
+ * tick (a heartbeat every 2 minutes). Half the interval repeats at every tick.
+ */
+export function heartbeatRepeat(interval: string): string {
+  const s = durationSeconds(interval);
+  return `${Math.max(1, Math.floor(s / 2))}s`;
+}
 
 export const TEMPLATE_FILE = "notifications.tmpl";
 export const ALERTMANAGER_CONFIG_FILE = "alertmanager.yml";
@@ -26,6 +57,7 @@ export const ALERTMANAGER_CONFIG_FILE = "alertmanager.yml";
 export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): string {
   const am = cfg.alertmanager;
   const secret = (f: string) => filePath(topo, "alertmanager", `${SUBDIRS.secrets}/${f}`);
+  const hb = am.heartbeat;
   const doc = {
     global: { resolve_timeout: am.resolveTimeout },
     templates: [filePath(topo, "alertmanager", `${SUBDIRS.templates}/*.tmpl`)],
@@ -37,8 +69,18 @@ export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): stri
       group_interval: am.groupInterval,
       repeat_interval: am.repeatInterval,
       routes: [
-        // The always-firing Watchdog proves the pipeline works; it must never page a person.
-        { receiver: RECEIVERS.watchdog, matchers: ['alertname="Watchdog"'], repeat_interval: "5m" },
+        // The always-firing Watchdog proves the pipeline works; it must never page a person. It
+        // goes to the heartbeat service, which pages when it stops arriving.
+        hb.enabled
+          ? { receiver: RECEIVERS.heartbeat, matchers: ['alertname="Watchdog"'], group_wait: "0s", group_interval: hb.interval, repeat_interval: heartbeatRepeat(hb.interval) }
+          : { receiver: RECEIVERS.watchdog, matchers: ['alertname="Watchdog"'], repeat_interval: "5m" },
+        // A failing integration cannot carry the alert about itself: PagerDuty failing goes to
+        // Slack, anything else failing (Slack, the heartbeat) pages.
+        { receiver: RECEIVERS.slack, matchers: [`alertname="${NOTIFICATIONS_FAILING}"`, 'integration="pagerduty"'], group_by: ["alertname", "integration"], group_wait: am.criticalGroupWait },
+        { receiver: RECEIVERS.pagerduty, matchers: [`alertname="${NOTIFICATIONS_FAILING}"`], group_by: ["alertname", "integration"], group_wait: am.criticalGroupWait },
+        // One memory incident, one page: the predictive alert and HighMemoryUsage of one pod (or
+        // host) share a group, hence one PagerDuty dedup key.
+        { receiver: RECEIVERS.pagerduty, matchers: [`alertname=~"${MEMORY_ALERTS.join("|")}"`, `${LABELS.severity}="critical"`], group_by: [LABELS.service, "pod", "instance"], group_wait: am.criticalGroupWait },
         { receiver: RECEIVERS.pagerduty, matchers: [`${LABELS.severity}="critical"`], group_wait: am.criticalGroupWait },
         { receiver: RECEIVERS.slack, matchers: [`${LABELS.severity}="warning"`] },
         // info alerts are for dashboards and the Alertmanager UI only.
@@ -46,11 +88,17 @@ export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): stri
       ],
     },
     inhibit_rules: [
+      // One page per service is enough: its warnings wait while a critical fires.
       {
-        source_matchers: [`${LABELS.severity}="critical"`],
+        source_matchers: [`${LABELS.severity}="critical"`, `${LABELS.service}!="${HOST_SERVICE}"`],
         target_matchers: [`${LABELS.severity}="warning"`],
-        // Same service AND same kind of problem family is too strict; one page per service is enough.
         equal: [LABELS.service],
+      },
+      // Every host is service="node": a host's critical inhibits that host's warnings, not every host's.
+      {
+        source_matchers: [`${LABELS.severity}="critical"`, `${LABELS.service}="${HOST_SERVICE}"`],
+        target_matchers: [`${LABELS.severity}="warning"`, `${LABELS.service}="${HOST_SERVICE}"`],
+        equal: ["instance"],
       },
     ],
     receivers: [
@@ -96,7 +144,15 @@ export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): stri
           },
         ],
       },
-      { name: RECEIVERS.watchdog },
+      ...(hb.enabled
+        ? [
+            {
+              name: RECEIVERS.heartbeat,
+              // Any POST is a ping to the usual heartbeat services; the URL (with its token) is a secret.
+              webhook_configs: [{ url_file: secret(SECRET_FILES.heartbeatUrl), send_resolved: false, max_alerts: 1 }],
+            },
+          ]
+        : [{ name: RECEIVERS.watchdog }]),
       { name: RECEIVERS.none },
     ],
   };
@@ -116,9 +172,11 @@ export function renderAlertmanagerTemplates(): string {
 {{ define "common.values" }}{{ range .Alerts }}{{ .Labels.service }}{{ if .Labels.instance }} ({{ .Labels.instance }}){{ end }}: {{ .Annotations.description }}
 {{ end }}{{ end }}
 
-{{ define "pd.description" }}[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} {{ .CommonLabels.service }}: {{ template "common.summary" . }}{{ end }}
+{{ define "common.alertnames" }}{{ with .CommonLabels.alertname }}{{ . }}{{ else }}{{ range $i, $a := .Alerts }}{{ if $i }}+{{ end }}{{ $a.Labels.alertname }}{{ end }}{{ end }}{{ end }}
 
-{{ define "slack.title" }}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }} - {{ .CommonLabels.service }}{{ end }}
+{{ define "pd.description" }}[{{ .Status | toUpper }}] {{ template "common.alertnames" . }} {{ .CommonLabels.service }}: {{ template "common.summary" . }}{{ end }}
+
+{{ define "slack.title" }}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ template "common.alertnames" . }} - {{ .CommonLabels.service }}{{ end }}
 {{ define "slack.text" }}{{ range .Alerts }}*{{ .Annotations.summary }}*
 {{ .Annotations.description }}
 *Service:* {{ .Labels.service }}  *Team:* {{ .Labels.team }}  *Severity:* {{ .Labels.severity }}
@@ -134,6 +192,11 @@ export interface AlertmanagerProcess {
   listen: string;
   /** host:port of every peer's cluster port, including this node; empty disables clustering. */
   peers: string[];
+  /**
+   * Gossip listen and advertise addresses. Default: every interface, advertising the pod IP
+   * (Kubernetes expands $(POD_IP) from the downward API). The local HA stack uses loopback.
+   */
+  cluster?: { listen: string; advertise: string };
 }
 
 /** Alertmanager's flags, the same for containers and the local stack. */
@@ -146,7 +209,8 @@ export function alertmanagerArgs(cfg: StackConfig, topo: Topology, p: Alertmanag
     "--data.retention=120h",
   ];
   if (p.peers.length > 0) {
-    args.push(`--cluster.listen-address=0.0.0.0:${PORTS.alertmanagerCluster}`, `--cluster.advertise-address=$(POD_IP):${PORTS.alertmanagerCluster}`);
+    const c = p.cluster ?? { listen: `0.0.0.0:${PORTS.alertmanagerCluster}`, advertise: `$(POD_IP):${PORTS.alertmanagerCluster}` };
+    args.push(`--cluster.listen-address=${c.listen}`, `--cluster.advertise-address=${c.advertise}`);
     args.push(...p.peers.map((peer) => `--cluster.peer=${peer}`));
   } else {
     // An empty listen address disables clustering: a lone node must not wait for peers.

@@ -8,9 +8,13 @@ import { parseStackConfig, readStackFile } from "../config/load";
 import { placeholderSecrets, renderConfigFiles, renderSecretFiles, type RenderedFile } from "./stack";
 import { topologyFor } from "./topology";
 
-/** Renders a stack's files into `outDir/<component>/<path>`; returns the files written. */
-export function renderStackToDir(stack: string, outDir: string): string[] {
-  const file = readStackFile(stack);
+/**
+ * Renders a stack's files into `outDir/<component>/<path>`; returns the files written.
+ * `stackDir` holds the Pulumi.<stack>.yaml files (the project root by default). Invalid config
+ * throws before anything is written, so a previous render is never half-replaced.
+ */
+export function renderStackToDir(stack: string, outDir: string, stackDir?: string): string[] {
+  const file = readStackFile(stack, stackDir);
   const cfg = parseStackConfig(file.raw, { present: file.secretKeys, required: false }, stack);
   const topo = topologyFor(cfg);
   const files: RenderedFile[] = [...renderConfigFiles(cfg, topo), ...renderSecretFiles(cfg, placeholderSecrets(cfg))];

@@ -4,6 +4,7 @@
  */
 import { GRAFANA_UIDS, SECRET_FILES, SUBDIRS, PORTS } from "../config/conventions";
 import type { StackConfig } from "../config/schema";
+import { THANOS_DATASOURCE_TYPE } from "./thanos";
 import { filePath, type Topology } from "./topology";
 import { toYaml } from "./yaml";
 
@@ -63,8 +64,22 @@ level = info
 `;
 }
 
-/** The Prometheus datasource, with the fixed uid every dashboard refers to. */
+/** Where Grafana's default datasource points: the deduplicating querier when there is one. */
+export function datasourceTarget(topo: Topology): { url: string; type: "Prometheus" | typeof THANOS_DATASOURCE_TYPE } {
+  return topo.thanos ? { url: `http://${topo.thanos.query}`, type: THANOS_DATASOURCE_TYPE } : { url: `http://${topo.prometheus}`, type: "Prometheus" };
+}
+
+/**
+ * The default datasource, with the fixed uid every dashboard refers to. On prod it is Thanos
+ * Query: one deduplicated view of both Prometheus replicas, so a panel neither doubles nor
+ * jumps between two slightly different histories when a replica restarts. There is no second,
+ * per-replica datasource: Thanos Query's own UI (deduplication off, `replica` label) is where
+ * a person compares the replicas, and a per-replica panel is exactly the jumpy view this
+ * replaces. Incremental querying stays on: it extends cached ranges of the SAME deduplicated
+ * series, which is safe here and was not with a Service alternating between two TSDBs.
+ */
 export function renderDatasource(cfg: StackConfig, topo: Topology): string {
+  const target = datasourceTarget(topo);
   return toYaml(
     {
       apiVersion: 1,
@@ -75,13 +90,13 @@ export function renderDatasource(cfg: StackConfig, topo: Topology): string {
           uid: GRAFANA_UIDS.datasource,
           type: "prometheus",
           access: "proxy",
-          url: `http://${topo.prometheus}`,
+          url: target.url,
           isDefault: true,
           editable: false,
           jsonData: {
             httpMethod: "POST",
             timeInterval: cfg.scrape.interval,
-            prometheusType: "Prometheus",
+            prometheusType: target.type,
             cacheLevel: "Medium",
             incrementalQuerying: true,
           },

@@ -1,7 +1,8 @@
 /**
  * prometheus.yml from the stack config and a topology. Pure: config in, YAML string out.
  */
-import { JOBS, LABELS, PORTS, SUBDIRS, commonLabels } from "../config/conventions";
+import { JOBS, LABELS, PORTS, SUBDIRS, THANOS, commonLabels } from "../config/conventions";
+import { prometheusUploadFlags } from "./thanos";
 import type { ServiceConfig, StackConfig } from "../config/schema";
 import { filePath, type Topology } from "./topology";
 
@@ -66,6 +67,17 @@ function cadvisorMetricRelabels(topo: Topology): Obj[] {
       { regex: "container_label_.*", action: "labeldrop" },
     ];
   }
+  if (topo.kind === "local") {
+    // The local stack: each service runs in the cgroup <serviceCgroups>/<service> (local/cgroups.ts),
+    // which cAdvisor's raw handler reports as `id`; the service is also the pod (one per service).
+    const leaf = { source_labels: ["id"], regex: `${escapeRegex(topo.serviceCgroups ?? "")}/([^/]+)` };
+    return [
+      keepFamilies,
+      { ...leaf, target_label: LABELS.service },
+      { ...leaf, target_label: "pod" },
+      { regex: "container_label_.*", action: "labeldrop" },
+    ];
+  }
   // Docker: our containers carry a `service` label (see platform/docker.ts).
   return [
     keepFamilies,
@@ -75,24 +87,82 @@ function cadvisorMetricRelabels(topo: Topology): Obj[] {
   ];
 }
 
+/** Where the DaemonSets' pods are discovered (the topology owns it; see kubernetesNamespaces). */
+function agentsNamespace(topo: Topology): string {
+  if (!topo.nodeAgentsNamespace) throw new Error("kubernetes topology without nodeAgentsNamespace: build it with kubernetesTopology()");
+  return topo.nodeAgentsNamespace;
+}
+/** A literal string as an RE2 pattern. */
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 function staticJob(job: string, target: string, extra: Obj = {}): Obj {
   return { job_name: job, static_configs: [{ targets: [target] }], ...extra };
+}
+
+/**
+ * Every pod of a workload, on one of its declared ports (a Prometheus pod declares 9090 and
+ * the sidecar's 10901/10902: without the port filter each pod would be three targets).
+ */
+function podPortScrape(job: string, component: string, namespace: string, port: number): Obj {
+  return {
+    job_name: job,
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [namespace] } }],
+    relabel_configs: [
+      { source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], regex: commonLabels(component)["app.kubernetes.io/name"], action: "keep" },
+      { source_labels: ["__meta_kubernetes_pod_container_port_number"], regex: String(port), action: "keep" },
+      { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+    ],
+  };
+}
+
+/** The Thanos components' own metrics (a sidecar reports whether its Prometheus is up). */
+function thanosScrapes(cfg: StackConfig, topo: Topology): Obj[] {
+  const t = topo.thanos;
+  if (!t) return [];
+  const job = (name: string, component: string, targets: string[] | "discover" | undefined): Obj[] =>
+    targets === undefined ? [] : targets === "discover" ? [podPortScrape(name, component, cfg.namespace, PORTS.thanosHttp)] : [{ job_name: name, static_configs: [{ targets }] }];
+  // Sidecars live in the Prometheus pods: their pods carry Prometheus' name.
+  return [
+    ...job(JOBS.thanosSidecar, "prometheus", t.scrape.sidecar),
+    ...job(JOBS.thanosQuery, THANOS.query, t.scrape.query),
+    ...job(JOBS.thanosStore, THANOS.store, t.scrape.store),
+    ...job(JOBS.thanosCompact, THANOS.compact, t.scrape.compact),
+  ];
+}
+
+/** Path of a remote-write bearer token file inside the Prometheus secrets dir. */
+export function remoteWriteTokenFile(topo: Topology, name: string): string {
+  return filePath(topo, "prometheus", `${SUBDIRS.secrets}/remote-write-${name}-token`);
+}
+
+/** One remote_write entry: credentials by file (never inline), extra headers, HA-friendly queue. */
+function remoteWriteConfig(rw: StackConfig["remoteWrite"][number], topo: Topology): Obj {
+  return {
+    name: rw.name,
+    url: rw.url,
+    ...(rw.basicAuth ? { basic_auth: { username: rw.basicAuth.username, password_file: remoteWritePasswordFile(topo, rw.name) } } : {}),
+    ...(rw.bearerToken ? { authorization: { type: "Bearer", credentials_file: remoteWriteTokenFile(topo, rw.name) } } : {}),
+    ...(rw.headers && Object.keys(rw.headers).length ? { headers: rw.headers } : {}),
+    // Both HA replicas write; receivers deduplicate on the cluster + replica labels (Mimir/Cortex HA tracker, Thanos Receive).
+    queue_config: { max_samples_per_send: 2000, max_shards: 50, capacity: 10000 },
+  };
 }
 
 /** Renders prometheus.yml. */
 export function renderPrometheusConfig(cfg: StackConfig, topo: Topology): string {
   const scrape: Obj[] = [
-    staticJob(JOBS.prometheus, topo.prometheusSelf),
+    topo.prometheusTargets === "discover" ? podPortScrape(JOBS.prometheus, "prometheus", cfg.namespace, PORTS.prometheus) : { job_name: JOBS.prometheus, static_configs: [{ targets: topo.prometheusTargets }] },
     { job_name: JOBS.alertmanager, static_configs: [{ targets: topo.alertmanagers }] },
   ];
   if (topo.grafana) scrape.push(staticJob(JOBS.grafana, topo.grafana));
   if (topo.nodeExporter) scrape.push(staticJob(JOBS.nodeExporter, topo.nodeExporter));
-  else if (topo.kind === "kubernetes") scrape.push(daemonSetScrape(JOBS.nodeExporter, "node-exporter", cfg.namespace, PORTS.nodeExporter));
+  else if (topo.kind === "kubernetes") scrape.push(daemonSetScrape(JOBS.nodeExporter, "node-exporter", agentsNamespace(topo), PORTS.nodeExporter));
   if (topo.cadvisor === "discover") {
-    scrape.push({ ...daemonSetScrape(JOBS.cadvisor, "cadvisor", cfg.namespace, PORTS.cadvisor), metric_relabel_configs: cadvisorMetricRelabels(topo) });
+    scrape.push({ ...daemonSetScrape(JOBS.cadvisor, "cadvisor", agentsNamespace(topo), PORTS.cadvisor), metric_relabel_configs: cadvisorMetricRelabels(topo) });
   } else if (topo.cadvisor) {
     scrape.push(staticJob(JOBS.cadvisor, topo.cadvisor, { metric_relabel_configs: cadvisorMetricRelabels(topo) }));
   }
+  scrape.push(...thanosScrapes(cfg, topo));
   scrape.push(...cfg.services.map(serviceScrapeConfig));
 
   const doc: Obj = {
@@ -110,27 +180,28 @@ export function renderPrometheusConfig(cfg: StackConfig, topo: Topology): string
     },
     scrape_configs: scrape,
   };
-  if (cfg.remoteWrite.length > 0) {
-    doc.remote_write = cfg.remoteWrite.map((rw) => ({
-      name: rw.name,
-      url: rw.url,
-      ...(rw.basicAuth ? { basic_auth: { username: rw.basicAuth.username, password_file: remoteWritePasswordFile(topo, rw.name) } } : {}),
-      // Both HA replicas write; receivers deduplicate on the replica label (Mimir/Thanos HA tracker).
-      queue_config: { max_samples_per_send: 2000, max_shards: 50, capacity: 10000 },
-    }));
-  }
+  if (cfg.remoteWrite.length > 0) doc.remote_write = cfg.remoteWrite.map((rw) => remoteWriteConfig(rw, topo));
   return toYaml(doc, "render/prometheus.ts");
 }
 
-/** Command-line flags of Prometheus: retention by time AND size, paths, lifecycle. */
-export function prometheusArgs(cfg: StackConfig, topo: Topology, dataDir: string, listen = `0.0.0.0:${PORTS.prometheus}`): string[] {
+/**
+ * Command-line flags of Prometheus: retention by time AND size, paths, lifecycle, and 2-hour
+ * blocks when a sidecar uploads them. `configFile` (below the Prometheus root) lets the local
+ * HA stack give each replica its own prometheus.yml (its own self-scrape address and replica).
+ */
+export function prometheusArgs(cfg: StackConfig, topo: Topology, dataDir: string, listen = `0.0.0.0:${PORTS.prometheus}`, configFile = PROMETHEUS_CONFIG_FILE): string[] {
   return [
-    `--config.file=${filePath(topo, "prometheus", PROMETHEUS_CONFIG_FILE)}`,
+    `--config.file=${filePath(topo, "prometheus", configFile)}`,
     `--storage.tsdb.path=${dataDir}`,
     `--storage.tsdb.retention.time=${cfg.retention.time}`,
     `--storage.tsdb.retention.size=${cfg.retention.sizeGB}GB`,
     `--web.listen-address=${listen}`,
     // POST /-/reload after a config change without a restart (the local stack uses it).
     "--web.enable-lifecycle",
+    // Alerts are re-sent every evaluation, and Alertmanager keeps one for 4 x this after the last
+    // send (the default 1m: 4 minutes). A dead Prometheus then stops the Watchdog's heartbeats
+    // within a minute, so the dead man's switch pages within 3 (rules/README.md).
+    `--rules.alert.resend-delay=${cfg.scrape.evaluationInterval}`,
+    ...(topo.thanos ? prometheusUploadFlags(cfg) : []),
   ];
 }

@@ -14,6 +14,7 @@ import { ALERTMANAGER_CONFIG_FILE, TEMPLATE_FILE, renderAlertmanagerConfig, rend
 import { DASHBOARD_PROVIDER_FILE, DATASOURCE_FILE, GRAFANA_INI, renderDashboardProvider, renderDatasource, renderGrafanaIni } from "./grafana";
 import { NGINX_CONF_FILE, renderFrontDoorConf, htpasswdFile } from "./front-door";
 import { PROMETHEUS_CONFIG_FILE, renderPrometheusConfig } from "./prometheus";
+import { longTermStorageOn } from "./thanos";
 import type { FileOwner, Topology } from "./topology";
 
 /** One file a component reads, relative to the component's root (render/topology.ts). */
@@ -29,6 +30,8 @@ export interface RenderedFile {
 export interface SecretValues {
   pagerdutyRoutingKey: string;
   slackWebhookUrl: string;
+  /** The dead man's switch: the heartbeat service's ping URL (alertmanager.heartbeat). */
+  heartbeatUrl: string;
   grafanaAdminPassword: string;
   /** Front-door users and their bcrypt hashes. */
   basicAuth: Array<{ user: string; bcryptHash: string }>;
@@ -36,6 +39,10 @@ export interface SecretValues {
   tlsPrivateKey: string;
   /** remote_write name -> password. */
   remoteWritePasswords: Record<string, string>;
+  /** remote_write name -> bearer token (targets with `bearerToken`). */
+  remoteWriteTokens?: Record<string, string>;
+  /** Thanos objstore YAML (long-term storage only). */
+  thanosObjstoreConfig?: string;
 }
 
 const file = (owner: FileOwner, path: string, content: string): RenderedFile => ({ owner, path, content, secret: false });
@@ -63,6 +70,7 @@ export function renderSecretFiles(cfg: StackConfig, v: SecretValues): RenderedFi
   return [
     secretFile("alertmanager", `${s}/${SECRET_FILES.pagerdutyRoutingKey}`, v.pagerdutyRoutingKey),
     secretFile("alertmanager", `${s}/${SECRET_FILES.slackWebhookUrl}`, v.slackWebhookUrl),
+    ...(cfg.alertmanager.heartbeat.enabled ? [secretFile("alertmanager", `${s}/${SECRET_FILES.heartbeatUrl}`, v.heartbeatUrl)] : []),
     secretFile("grafana", `${s}/${SECRET_FILES.grafanaAdminPassword}`, v.grafanaAdminPassword),
     secretFile("nginx", `${s}/${SECRET_FILES.htpasswd}`, htpasswdFile(v.basicAuth)),
     secretFile("nginx", `${s}/${SECRET_FILES.tlsCert}`, v.tlsCertificate),
@@ -70,7 +78,20 @@ export function renderSecretFiles(cfg: StackConfig, v: SecretValues): RenderedFi
     ...cfg.remoteWrite
       .filter((rw) => rw.basicAuth)
       .map((rw) => secretFile("prometheus", `${s}/remote-write-${rw.name}-password`, v.remoteWritePasswords[rw.name] ?? "")),
+    ...cfg.remoteWrite
+      .filter((rw) => rw.bearerToken)
+      .map((rw) => secretFile("prometheus", `${s}/remote-write-${rw.name}-token`, v.remoteWriteTokens?.[rw.name] ?? "")),
+    ...objstoreFiles(cfg, v),
   ];
+}
+
+/** The object storage config, for the sidecars (Prometheus' secrets) and the Store Gateway / Compactor. */
+function objstoreFiles(cfg: StackConfig, v: SecretValues): RenderedFile[] {
+  if (!longTermStorageOn(cfg)) return [];
+  const name = cfg.thanos.longTermStorage.objstoreConfigSecret;
+  if (v.thanosObjstoreConfig === undefined) throw new Error(`thanos.longTermStorage is enabled but the Pulumi secret ${name} (the object storage config) has no value`);
+  const path = `${SUBDIRS.secrets}/${SECRET_FILES.thanosObjstore}`;
+  return [secretFile("prometheus", path, v.thanosObjstoreConfig), secretFile("thanos", path, v.thanosObjstoreConfig)];
 }
 
 /** Placeholders for `npm run render`: the shape of every secret, never a value. */
@@ -79,11 +100,14 @@ export function placeholderSecrets(cfg: StackConfig): SecretValues {
   return {
     pagerdutyRoutingKey: ph("pagerdutyRoutingKey"),
     slackWebhookUrl: ph("slackWebhookUrl"),
+    heartbeatUrl: ph("heartbeatUrl"),
     grafanaAdminPassword: ph("grafanaAdminPassword (random)"),
     basicAuth: cfg.frontDoor.basicAuthUsers.map((user) => ({ user, bcryptHash: ph(`bcrypt hash of ${user}'s random password`) })),
     tlsCertificate: ph("tlsCertificate"),
     tlsPrivateKey: ph("tlsPrivateKey"),
-    remoteWritePasswords: Object.fromEntries(cfg.remoteWrite.map((rw) => [rw.name, ph(rw.basicAuth?.passwordSecret ?? rw.name)])),
+    remoteWritePasswords: Object.fromEntries(cfg.remoteWrite.filter((rw) => rw.basicAuth).map((rw) => [rw.name, ph(rw.basicAuth!.passwordSecret)])),
+    remoteWriteTokens: Object.fromEntries(cfg.remoteWrite.filter((rw) => rw.bearerToken).map((rw) => [rw.name, ph(rw.bearerToken!.tokenSecret)])),
+    thanosObjstoreConfig: ph(cfg.thanos.longTermStorage.objstoreConfigSecret),
   };
 }
 

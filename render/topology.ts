@@ -4,7 +4,8 @@
  * The rendered files differ between docker, kubernetes and the local stack ONLY through
  * this object (addresses and paths); everything else comes from the stack config.
  */
-import { CONTAINER_PATHS, PORTS } from "../config/conventions";
+import { CONTAINER_PATHS, PORTS, THANOS } from "../config/conventions";
+import { headlessServiceName } from "../platform/names";
 import type { StackConfig } from "../config/schema";
 import * as path from "path";
 
@@ -19,20 +20,41 @@ export interface Topology {
   replicaLabel: string;
   /** host:port of every Alertmanager replica (Prometheus sends to all; they deduplicate). */
   alertmanagers: string[];
-  /** host:port Prometheus scrapes itself on. */
-  prometheusSelf: string;
+  /**
+   * The `prometheus` scrape job: every replica scrapes every replica (itself and its peer), so
+   * the replicas hold the same series (the querier then deduplicates them exactly) and each
+   * sees its peer go down. host:port list, or "discover" (the StatefulSet's pods on kubernetes).
+   */
+  prometheusTargets: string[] | "discover";
   /** host:port of Grafana, for nginx and the scrape job; null where Grafana does not run. */
   grafana: string | null;
+  /**
+   * Local stack only: host:port of the Grafana stand-in the front door proxies to where Grafana
+   * does not run (local/grafana-stand-in). Not scraped: it is not Grafana and has no metrics.
+   */
+  grafanaStandIn?: string;
   /** Static node-exporter target; null on kubernetes, where a DaemonSet is discovered per node. */
   nodeExporter: string | null;
+  /** Kubernetes only: the namespace the node agents' pods are discovered in. */
+  nodeAgentsNamespace?: string;
   /** Static cAdvisor target, "discover" for the kubernetes DaemonSet, null where it does not run. */
   cadvisor: string | "discover" | null;
-  /** Where container memory/CPU come from: cAdvisor, or the services' own process metrics (local). */
+  /**
+   * Where container memory/CPU come from: cAdvisor on every stack; the services' own process
+   * metrics only on a local stack that could not create cgroups (rules/recording.ts says why).
+   */
   resourceSource: "cadvisor" | "process";
+  /**
+   * Local stack only: the cgroup under which each service runs in a cgroup named after it
+   * (local/cgroups.ts); cAdvisor reports that path as `id`, relabelled to service and pod.
+   */
+  serviceCgroups?: string;
   /** Base URL people use to reach Grafana (links in alerts and notifications). */
   grafanaUrl: string;
-  /** host:port other components use to query Prometheus (Grafana's datasource). */
+  /** host:port of Prometheus itself (Grafana's datasource where there is no global view). */
   prometheus: string;
+  /** The global view over the Prometheus replicas (Thanos); null where Grafana reads Prometheus directly. */
+  thanos: ThanosTopology | null;
   /**
    * Root directory of each component's files. Everything a component reads lives below
    * its root (config, rules/, templates/, provisioning/, dashboards/, secrets/), so one
@@ -43,10 +65,28 @@ export interface Topology {
   stateDir?: string;
   /** Local stack only: user nginx's workers run as when the stack is started by root. */
   workerUser?: string;
+  /** Local stack only: nginx's temp dir (written by its workers), when not under stateDir. */
+  nginxTempDir?: string;
+}
+
+/** Where the Thanos components are and what they reach. */
+export interface ThanosTopology {
+  /** host:port of Thanos Query's HTTP API: Grafana's default datasource. */
+  query: string;
+  /** StoreAPI endpoints Query fans out to: host:port, or `dnssrv+` names resolved per pod on kubernetes. */
+  endpoints: string[];
+  /** Scrape targets: host:port lists, or "discover" (the component's pods, found through the Kubernetes API). */
+  scrape: {
+    sidecar: string[] | "discover";
+    query: string[] | "discover";
+    /** Only with long-term storage. */
+    store?: "discover";
+    compact?: "discover";
+  };
 }
 
 /** Components that read rendered files. */
-export type FileOwner = "prometheus" | "alertmanager" | "grafana" | "nginx";
+export type FileOwner = "prometheus" | "alertmanager" | "grafana" | "nginx" | "thanos";
 
 /** Absolute path of a rendered file. */
 export function filePath(topo: Topology, owner: FileOwner, rel: string): string {
@@ -59,6 +99,7 @@ function containerRoots(): Topology["roots"] {
     alertmanager: CONTAINER_PATHS.alertmanagerConfigDir,
     grafana: CONTAINER_PATHS.grafanaConfigDir,
     nginx: CONTAINER_PATHS.nginxConfigDir,
+    thanos: CONTAINER_PATHS.thanosConfigDir,
   };
 }
 
@@ -73,15 +114,26 @@ export function dockerTopology(cfg: StackConfig): Topology {
     kind: "docker",
     replicaLabel: "prometheus-0",
     alertmanagers: [`alertmanager:${PORTS.alertmanager}`],
-    prometheusSelf: `localhost:${PORTS.prometheus}`,
+    prometheusTargets: [`localhost:${PORTS.prometheus}`],
     prometheus: `prometheus:${PORTS.prometheus}`,
     grafana: `grafana:${PORTS.grafana}`,
     nodeExporter: `node-exporter:${PORTS.nodeExporter}`,
     cadvisor: `cadvisor:${PORTS.cadvisor}`,
     resourceSource: "cadvisor",
     grafanaUrl: grafanaPublicUrl(cfg, cfg.frontDoor.hostHttpsPort),
+    // One Prometheus on one host: nothing to deduplicate, Grafana reads it directly.
+    thanos: null,
     roots: containerRoots(),
   };
+}
+
+/**
+ * The stack's two Kubernetes namespaces: `main` (Pod Security "restricted") for everything
+ * but the node agents, and `nodeAgents` ("privileged") for node-exporter and cAdvisor, which
+ * need the host's PID namespace, network and filesystem.
+ */
+export function kubernetesNamespaces(cfg: StackConfig): { main: string; nodeAgents: string } {
+  return { main: cfg.namespace, nodeAgents: cfg.nodeAgentsNamespace ?? `${cfg.namespace}-node-agents` };
 }
 
 /** DNS name of a Service in the stack's namespace. */
@@ -91,6 +143,24 @@ export function serviceDns(cfg: StackConfig, name: string): string {
 
 /** Headless Service that gives Alertmanager pods stable names for clustering. */
 export const ALERTMANAGER_PEERS_SERVICE = "alertmanager-peers";
+
+/**
+ * SRV name of a StatefulSet's StoreAPI port on its governing headless Service: Thanos Query
+ * resolves it to every pod (not one Service VIP), so it sees each replica on its own.
+ */
+export function storeApiSrv(cfg: StackConfig, workload: string): string {
+  return `dnssrv+_grpc._tcp.${headlessServiceName(workload)}.${cfg.namespace}.svc.cluster.local`;
+}
+
+/** The global view on kubernetes: Thanos Query over every Prometheus pod's sidecar (and the Store Gateway). */
+function kubernetesThanos(cfg: StackConfig): ThanosTopology {
+  const lts = cfg.thanos.longTermStorage.enabled;
+  return {
+    query: `${serviceDns(cfg, THANOS.query)}:${PORTS.thanosHttp}`,
+    endpoints: [storeApiSrv(cfg, "prometheus"), ...(lts ? [storeApiSrv(cfg, THANOS.store)] : [])],
+    scrape: { sidecar: "discover", query: "discover", ...(lts ? { store: "discover" as const, compact: "discover" as const } : {}) },
+  };
+}
 
 /** Topology of the Kubernetes (prod) stack. */
 export function kubernetesTopology(cfg: StackConfig): Topology {
@@ -102,18 +172,20 @@ export function kubernetesTopology(cfg: StackConfig): Topology {
     kind: "kubernetes",
     replicaLabel: "${POD_NAME}",
     alertmanagers: peers,
-    prometheusSelf: `localhost:${PORTS.prometheus}`,
+    prometheusTargets: "discover",
     prometheus: `${serviceDns(cfg, "prometheus")}:${PORTS.prometheus}`,
     grafana: `${serviceDns(cfg, "grafana")}:${PORTS.grafana}`,
     nodeExporter: null,
+    nodeAgentsNamespace: kubernetesNamespaces(cfg).nodeAgents,
     cadvisor: "discover",
     resourceSource: "cadvisor",
     grafanaUrl: grafanaPublicUrl(cfg, 443),
+    thanos: kubernetesThanos(cfg),
     roots: containerRoots(),
   };
 }
 
-/** Ports of the local stack (loopback). */
+/** Ports of the local stack (loopback); with LocalHaPorts the one port table (LOCAL_PORT_OFFSET moves every entry). */
 export interface LocalPorts {
   prometheus: number;
   alertmanager: number;
@@ -121,11 +193,32 @@ export interface LocalPorts {
   nodeExporter: number;
   frontDoorHttps: number;
   frontDoorHttp: number;
-  /** Grafana is not packaged for Debian; the front door proxies to whatever listens here. */
+  /** Grafana is not packaged for Debian; the front door proxies to the local stand-in here. */
   grafana: number;
+  /** cAdvisor (the upstream library under local/cadvisor/main.go). */
+  cadvisor: number;
 }
 
-export const DEFAULT_LOCAL_PORTS: LocalPorts = {
+/** Ports `npm start -- --ha` adds (local/ha.ts), in the same table so the offset moves them too. */
+export interface LocalHaPorts {
+  /** The second Prometheus replica. */
+  prometheus1: number;
+  /** The second and third Alertmanager, and their gossip ports. */
+  alertmanager1: number;
+  alertmanagerCluster1: number;
+  alertmanager2: number;
+  alertmanagerCluster2: number;
+  /** Each replica's Thanos sidecar: StoreAPI (gRPC) and HTTP (metrics, probes). */
+  thanosSidecar0Grpc: number;
+  thanosSidecar0Http: number;
+  thanosSidecar1Grpc: number;
+  thanosSidecar1Http: number;
+  /** Thanos Query: HTTP API and UI (Grafana's datasource), and its own StoreAPI. */
+  thanosQueryHttp: number;
+  thanosQueryGrpc: number;
+}
+
+export const DEFAULT_LOCAL_PORTS: LocalPorts & LocalHaPorts = {
   prometheus: 9090,
   alertmanager: 9093,
   alertmanagerCluster: 9094,
@@ -133,24 +226,49 @@ export const DEFAULT_LOCAL_PORTS: LocalPorts = {
   frontDoorHttps: 8443,
   frontDoorHttp: 8080,
   grafana: 3000,
+  prometheus1: 9091,
+  alertmanager1: 9095,
+  alertmanagerCluster1: 9096,
+  alertmanager2: 9097,
+  alertmanagerCluster2: 9098,
+  thanosSidecar0Grpc: 10911,
+  thanosSidecar0Http: 10912,
+  thanosSidecar1Grpc: 10921,
+  thanosSidecar1Http: 10922,
+  thanosQueryHttp: 10902,
+  thanosQueryGrpc: 10901,
+  cadvisor: 8088,
 };
 
-/** Topology of the local stack: real Debian binaries on 127.0.0.1, files under `stateDir`. */
-export function localTopology(cfg: StackConfig, stateDir: string, ports: LocalPorts = DEFAULT_LOCAL_PORTS): Topology {
+/**
+ * Topology of the local stack: real Debian binaries on 127.0.0.1, files under `stateDir`.
+ * Local-only options: `nginxHome`, when given, holds nginx's config, secrets and temp dir
+ * instead (its workers must be able to reach them; see local/fs.ts). `serviceCgroups`: the
+ * cgroup holding one cgroup per service (local/cgroups.ts), scraped through cAdvisor like a
+ * container host; null (the default) when cgroups could not be created, and then memory/CPU
+ * come from the services' own process metrics (the documented fallback).
+ */
+export function localTopology(cfg: StackConfig, stateDir: string, ports: LocalPorts = DEFAULT_LOCAL_PORTS, opts: { nginxHome?: string; serviceCgroups?: string | null } = {}): Topology {
+  const { nginxHome, serviceCgroups = null } = opts;
   const etc = (c: string) => path.join(stateDir, "etc", c);
   return {
     kind: "local",
     replicaLabel: "local-0",
     alertmanagers: [`127.0.0.1:${ports.alertmanager}`],
-    prometheusSelf: `127.0.0.1:${ports.prometheus}`,
+    prometheusTargets: [`127.0.0.1:${ports.prometheus}`],
     grafana: null,
+    grafanaStandIn: `127.0.0.1:${ports.grafana}`,
     nodeExporter: `127.0.0.1:${ports.nodeExporter}`,
-    cadvisor: null,
-    resourceSource: "process",
+    cadvisor: serviceCgroups ? `127.0.0.1:${ports.cadvisor}` : null,
+    resourceSource: serviceCgroups ? "cadvisor" : "process",
+    ...(serviceCgroups ? { serviceCgroups } : {}),
     grafanaUrl: grafanaPublicUrl(cfg, ports.frontDoorHttps),
     prometheus: `127.0.0.1:${ports.prometheus}`,
-    roots: { prometheus: etc("prometheus"), alertmanager: etc("alertmanager"), grafana: etc("grafana"), nginx: etc("nginx") },
+    // The single-replica local stack; `npm start -- --ha` adds the global view (local/ha.ts).
+    thanos: null,
+    roots: { prometheus: etc("prometheus"), alertmanager: etc("alertmanager"), grafana: etc("grafana"), nginx: nginxHome ? path.join(nginxHome, "etc") : etc("nginx"), thanos: etc("thanos") },
     stateDir,
+    ...(nginxHome ? { nginxTempDir: path.join(nginxHome, "tmp") } : {}),
   };
 }
 

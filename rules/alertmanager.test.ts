@@ -1,8 +1,10 @@
 /**
- * Where our alerts go: the rendered alertmanager.yml under `amtool config routes test` (Debian's
- * 0.25 and, when built, the image's 0.28), and a real Alertmanager (Debian 0.25) on loopback
- * that must inhibit a warning under a critical of the same service and deliver PagerDuty and
- * Slack notifications, rendered by our templates, to stand-in receivers.
+ * Where our alerts go: the rendered alertmanager.yml under `amtool config routes test`, and a
+ * real Alertmanager on loopback (both 0.28, the images' version; Debian's 0.25 cannot read the
+ * heartbeat's url_file) that must: inhibit a warning under a critical of the same service, and
+ * a host's warnings under that host's critical only; page once for a pod's two memory alerts;
+ * send the Watchdog to the heartbeat URL at every group_interval; deliver PagerDuty and Slack
+ * notifications, rendered by our templates, to stand-in receivers.
  */
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
@@ -14,9 +16,12 @@ import * as yaml from "js-yaml";
 import { SECRET_FILES, SUBDIRS } from "../config/conventions";
 import { RECEIVERS, TEMPLATE_FILE, renderAlertmanagerConfig, renderAlertmanagerTemplates } from "../render/alertmanager";
 import { localTopology } from "../render/topology";
-import { amtools, isExecutable, run, stackUnderTest } from "./testing";
+import { optional, skipReason } from "../scripts/tools/find";
+import { amtools, run, stackUnderTest } from "./testing";
 
-const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
+const ALERTMANAGER = optional("alertmanager");
+
+if (amtools().length === 0) test.skip(`amtool routes the rendered alertmanager.yml (${skipReason("amtool")})`, () => undefined);
 
 describe.each(amtools())("$name routes the rendered alertmanager.yml", ({ bin }) => {
   describe.each(["dev", "prod"] as const)("stack %s", (stack) => {
@@ -32,20 +37,25 @@ describe.each(amtools())("$name routes the rendered alertmanager.yml", ({ bin })
       [["severity=critical", "service=payment-processor", "alertname=AvailabilityBudgetBurn"], RECEIVERS.pagerduty],
       [["severity=warning", "service=payment-processor", "alertname=HighCpuUsage"], RECEIVERS.slack],
       [["severity=info", "service=payment-processor", "alertname=Anything"], RECEIVERS.none],
-      [["severity=info", "service=monitoring", "alertname=Watchdog"], RECEIVERS.watchdog],
+      [["severity=info", "service=monitoring", "alertname=Watchdog"], RECEIVERS.heartbeat],
       // A Watchdog with any severity must still never page.
-      [["severity=critical", "service=monitoring", "alertname=Watchdog"], RECEIVERS.watchdog],
+      [["severity=critical", "service=monitoring", "alertname=Watchdog"], RECEIVERS.heartbeat],
       [["service=payment-processor", "alertname=NoSeverity"], RECEIVERS.slack],
+      // A failing integration cannot carry its own alert: PagerDuty's goes to Slack, the others page.
+      [["severity=critical", "service=alertmanager", "alertname=AlertmanagerNotificationsFailing", "integration=pagerduty"], RECEIVERS.slack],
+      [["severity=critical", "service=alertmanager", "alertname=AlertmanagerNotificationsFailing", "integration=slack"], RECEIVERS.pagerduty],
+      [["severity=critical", "service=alertmanager", "alertname=AlertmanagerNotificationsFailing", "integration=webhook"], RECEIVERS.pagerduty],
     ])("%j goes to %s", (labels, receiver) => {
       const r = run(bin, ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${receiver}`, ...labels]);
       expect(r.output.trim()).toBe(receiver);
       expect(r.code).toBe(0);
     });
 
-    test("a critical inhibits warnings of the same service only", () => {
+    test("a critical inhibits warnings of the same service, and of the same host only", () => {
       const doc = yaml.load(fs.readFileSync(file, "utf8")) as { inhibit_rules: Array<Record<string, string[]>> };
       expect(doc.inhibit_rules).toEqual([
-        { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["service"] },
+        { source_matchers: ['severity="critical"', 'service!="node"'], target_matchers: ['severity="warning"'], equal: ["service"] },
+        { source_matchers: ['severity="critical"', 'service="node"'], target_matchers: ['severity="warning"', 'service="node"'], equal: ["instance"] },
       ]);
     });
   });
@@ -53,12 +63,12 @@ describe.each(amtools())("$name routes the rendered alertmanager.yml", ({ bin })
 
 /** Records the JSON bodies POSTed to it (PagerDuty Events v2 and Slack webhook stand-in). */
 class Receiver {
-  readonly bodies: Array<{ path: string; body: Record<string, unknown> }> = [];
+  readonly bodies: Array<{ path: string; body: Record<string, unknown>; at: number }> = [];
   private server = http.createServer((req, res) => {
     let data = "";
     req.on("data", (c) => (data += c));
     req.on("end", () => {
-      this.bodies.push({ path: req.url ?? "", body: JSON.parse(data || "{}") });
+      this.bodies.push({ path: req.url ?? "", body: JSON.parse(data || "{}"), at: Date.now() });
       res.writeHead(202, { "content-type": "application/json" }).end('{"status":"success"}');
     });
   });
@@ -90,20 +100,26 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
   }
 }
 
-(isExecutable(ALERTMANAGER) ? describe : describe.skip)("a real Alertmanager with the rendered config and templates", () => {
+const liveName = `a real Alertmanager (${ALERTMANAGER?.label ?? skipReason("alertmanager")}) with the rendered config and templates`;
+(ALERTMANAGER ? describe : describe.skip)(liveName, () => {
   const receiver = new Receiver();
   let am: ChildProcess;
   let api: string;
   let dir: string;
   let logs = "";
   const { cfg: base } = stackUnderTest("dev");
+  /** The heartbeat interval of this test (seconds): short, so its repeats are seen in seconds. */
+  const HEARTBEAT_S = 4;
 
   beforeAll(async () => {
     await receiver.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "am-live-"));
-    const ports = { prometheus: 0, alertmanager: await freePort(), alertmanagerCluster: 0, nodeExporter: 0, frontDoorHttps: 8443, frontDoorHttp: 0, grafana: 0 };
+    const ports = { prometheus: 0, alertmanager: await freePort(), alertmanagerCluster: 0, nodeExporter: 0, frontDoorHttps: 8443, frontDoorHttp: 0, grafana: 0, cadvisor: 0 };
     // Short waits so the test takes seconds; PagerDuty's URL points at the stand-in.
-    const cfg = { ...base, alertmanager: { ...base.alertmanager, pagerdutyUrl: `http://127.0.0.1:${receiver.port}/pagerduty`, criticalGroupWait: "1s", warningGroupWait: "1s" } };
+    const cfg = {
+      ...base,
+      alertmanager: { ...base.alertmanager, pagerdutyUrl: `http://127.0.0.1:${receiver.port}/pagerduty`, criticalGroupWait: "1s", warningGroupWait: "1s", groupInterval: "3s", heartbeat: { enabled: true, interval: `${HEARTBEAT_S}s`, grace: "2s" } },
+    };
     const topo = localTopology(cfg, dir, ports);
     const root = topo.roots.alertmanager;
     fs.mkdirSync(path.join(root, SUBDIRS.templates), { recursive: true });
@@ -112,8 +128,9 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
     fs.writeFileSync(path.join(root, SUBDIRS.templates, TEMPLATE_FILE), renderAlertmanagerTemplates());
     fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.pagerdutyRoutingKey), "0123456789abcdef0123456789abcdef");
     fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.slackWebhookUrl), `http://127.0.0.1:${receiver.port}/slack`);
+    fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.heartbeatUrl), `http://127.0.0.1:${receiver.port}/heartbeat/s3cret\n`);
     api = `http://127.0.0.1:${ports.alertmanager}/api/v2`;
-    am = spawn(ALERTMANAGER, [
+    am = spawn(ALERTMANAGER!.path, [
       `--config.file=${path.join(root, "alertmanager.yml")}`,
       `--storage.path=${path.join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
@@ -132,8 +149,8 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const alert = (name: string, severity: string) => ({
-    labels: { alertname: name, severity, service: "payment-processor", team: "payments" },
+  const alert = (name: string, severity: string, labels: Record<string, string> = {}) => ({
+    labels: { alertname: name, severity, service: "payment-processor", team: "payments", ...labels },
     annotations: {
       summary: `${name} summary`,
       description: `${name} description: 92%`,
@@ -142,17 +159,13 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
     },
     startsAt: new Date().toISOString(),
   });
+  const post = async (alerts: unknown[]) => expect((await fetch(`${api}/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(alerts) })).ok).toBe(true);
+  const listAlerts = async () => (await (await fetch(`${api}/alerts`)).json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[]; state: string } }>;
 
   test("a warning is inhibited by a critical of the same service and never reaches Slack", async () => {
-    const post = await fetch(`${api}/alerts`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify([alert("MemoryExhaustionImminent", "critical"), alert("HighCpuUsage", "warning")]),
-    });
-    expect(post.ok).toBe(true);
+    await post([alert("MemoryExhaustionImminent", "critical", { pod: "pp-0" }), alert("HighCpuUsage", "warning")]);
     const warning = await until("the warning to be inhibited", async () => {
-      const list = (await (await fetch(`${api}/alerts`)).json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[]; state: string } }>;
-      const w = list.find((a) => a.labels.alertname === "HighCpuUsage");
+      const w = (await listAlerts()).find((a) => a.labels.alertname === "HighCpuUsage");
       return w && w.status.inhibitedBy.length > 0 ? w : undefined;
     });
     expect(warning.status.state).toBe("suppressed");
@@ -178,11 +191,57 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
     expect(page.links.map((l) => l.href)).toEqual(["https://runbooks.example/MemoryExhaustionImminent.md", "https://grafana.example/d/service-deep-dive?var-service=payment-processor"]);
   });
 
+  test("HighMemoryUsage joining the pod's MemoryExhaustionImminent reaches the same PagerDuty incident: one page", async () => {
+    const first = (await until("the memory page", () => receiver.bodies.find((b) => b.path === "/pagerduty"))).body as { dedup_key: string };
+    await post([alert("MemoryExhaustionImminent", "critical", { pod: "pp-0" }), alert("HighMemoryUsage", "critical", { pod: "pp-0" })]);
+    // The group's next flush (group_interval 3s) carries both alerts under the same key.
+    const update = (await until("the group's update", () =>
+      receiver.bodies.find((b) => b.path === "/pagerduty" && String((b.body as { payload?: { summary?: string } }).payload?.summary).includes("HighMemoryUsage")),
+    )).body as { dedup_key: string; payload: { summary: string } };
+    expect(update.dedup_key).toBe(first.dedup_key);
+    expect(update.payload.summary).toMatch(/^\[FIRING\] (MemoryExhaustionImminent\+HighMemoryUsage|HighMemoryUsage\+MemoryExhaustionImminent) payment-processor: /);
+    const keys = new Set(receiver.bodies.filter((b) => b.path === "/pagerduty").map((b) => (b.body as { dedup_key: string }).dedup_key));
+    expect(keys.size).toBe(1);
+  }, 30_000);
+
+  test("a host's critical inhibits that host's warnings, not another host's", async () => {
+    const host = (name: string, severity: string, instance: string) => alert(name, severity, { service: "node", team: "platform", instance });
+    await post([host("DiskFillingUp", "critical", "node-1:9100"), host("HighCpuUsage", "warning", "node-1:9100"), host("HighCpuUsage", "warning", "node-2:9100")]);
+    const states = await until("both host warnings judged", async () => {
+      const list = (await listAlerts()).filter((a) => a.labels.service === "node" && a.labels.alertname === "HighCpuUsage");
+      return list.length === 2 && list.some((a) => a.status.state === "suppressed") ? list : undefined;
+    });
+    expect(Object.fromEntries(states.map((a) => [a.labels.instance, a.status.state]))).toEqual({ "node-1:9100": "suppressed", "node-2:9100": "active" });
+  }, 30_000);
+
+  test(`the Watchdog reaches the heartbeat URL once per heartbeat interval (${HEARTBEAT_S}s), not once per two`, async () => {
+    const since = Date.now();
+    // Prometheus re-sends its alerts every evaluation; here the test does.
+    const watchdog = { labels: { alertname: "Watchdog", severity: "info", service: "monitoring", team: "platform" }, annotations: { summary: "heartbeat", description: "1" }, startsAt: new Date().toISOString() };
+    const resend = setInterval(() => void post([watchdog]), 1000);
+    try {
+      await post([watchdog]);
+      const beats = await until("five heartbeats", () => {
+        const b = receiver.bodies.filter((x) => x.path === "/heartbeat/s3cret" && x.at >= since);
+        return b.length >= 5 ? b : undefined;
+      }, 40_000);
+      const gaps = beats.slice(1).map((b, i) => (b.at - beats[i].at) / 1000);
+      process.stdout.write(`heartbeat gaps (s): ${gaps.map((g) => g.toFixed(1)).join(", ")}\n`);
+      for (const g of gaps) {
+        expect(g).toBeGreaterThan(HEARTBEAT_S - 1);
+        expect(g).toBeLessThan(HEARTBEAT_S + 1.5);
+      }
+      // Never a person: nothing of the Watchdog's in PagerDuty or Slack.
+      expect(receiver.bodies.filter((b) => b.path !== "/heartbeat/s3cret" && JSON.stringify(b.body).includes("Watchdog"))).toEqual([]);
+    } finally {
+      clearInterval(resend);
+    }
+  }, 60_000);
+
   test("a warning alone reaches Slack with service, summary, value, runbook and dashboard", async () => {
-    const w = alert("HighDiskUsage", "warning");
-    w.labels.service = "node";
-    await fetch(`${api}/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([w]) });
-    const msg = (await until("the Slack message", () => receiver.bodies.find((b) => b.path === "/slack"))).body as {
+    const w = alert("HighDiskUsage", "warning", { service: "node", instance: "node-3:9100" });
+    await post([w]);
+    const msg = (await until("the Slack message", () => receiver.bodies.find((b) => b.path === "/slack" && JSON.stringify(b.body).includes("HighDiskUsage")))).body as {
       attachments: Array<{ title: string; title_link: string; text: string }>;
     };
     const a = msg.attachments[0];

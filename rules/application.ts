@@ -1,25 +1,28 @@
 /**
- * The application alerts (rules/application.alerts.yml), generated per SLO of the stack config:
- * multiwindow, multi-burn-rate alerts (rules/slo-math.ts) and a ticket when the compliance
- * period's budget is spent. Adding an SLO for another service is a config change only.
+ * The SLO alerts, generated per SLO of the stack config: multiwindow, multi-burn-rate alerts
+ * (rules/slo-math.ts), evaluated in the SLO's own recording group right after the recordings they
+ * read (slo.rules.yml), and a ticket when the compliance period's budget is spent
+ * (application.alerts.yml, with ServiceTargetsMissing). Adding an SLO for another service is a
+ * config change only.
  *
- * Burn thresholds compare with > (as the SRE workbook does): burning exactly the budget (1x)
- * is sustainable and must stay silent, even on the slowest tier.
+ * Burn thresholds compare with >=: a burn of exactly 14.4x pages, exactly 1x opens a ticket.
  *
- * Every tier has a low-traffic guard: below alerts.minRequestsPerSecond over the tier's long
- * window it stays silent, so one failed request on a quiet service cannot page anyone.
+ * Every tier needs alerts.burnRate.minBadEvents bad events in its short window, so three failed
+ * requests on a quiet service (a 25% error ratio at 0.2 r/s) cannot page anyone, while a total
+ * outage of the same service still does.
  *
  * Every tier has a history guard (rules/history.ts): it stays silent until this Prometheus holds
  * its long window of data, because a window longer than the data is really as short as the data.
  * ErrorBudgetExhausted needs no guard: its budget remaining counts only bad events actually seen.
  */
 import { LABELS } from "../config/conventions";
-import type { SloConfig, StackConfig } from "../config/schema";
+import type { ServiceConfig, SloConfig, StackConfig } from "../config/schema";
+import { durationSeconds } from "../config/validate";
 import type { Topology } from "../render/topology";
 import { annotations, num, serviceDashboard, type AlertingRule, type RuleGroup } from "./model";
 import { ALERTS, RECORDED, type AlertName } from "./names";
 import { historyGuard } from "./history";
-import { BURN_TIERS, errorBudget, tierThreshold, type BurnTier } from "./slo-math";
+import { THRESHOLD_TOLERANCE, burnTiers, errorBudget, tierThreshold, type BurnTier } from "./slo-math";
 import { sloLabels, sloSelector } from "./slo-recording";
 
 /** The burn alert's name for an SLO's indicator. */
@@ -32,17 +35,29 @@ function badEvents(slo: SloConfig): string {
   return slo.indicator.type === "availability" ? "requests failing (5xx)" : `requests slower than ${slo.indicator.thresholdSeconds}s`;
 }
 
+/**
+ * Bad events in a window as PromQL: share x events/s x seconds (rate() extrapolates, so this is
+ * the count Prometheus estimates for the window, not an exact tally).
+ */
+export function badEventsIn(slo: SloConfig, w: BurnTier["short"]): string {
+  const sel = sloSelector(slo);
+  return `(${RECORDED.sloErrorRatio[w]}${sel} * on (${LABELS.slo}) ${RECORDED.sloRequests[w]}${sel}) * ${num(durationSeconds(w))}`;
+}
+
 /** One burn-rate tier of one SLO, or null when the tier cannot fire for it. */
 export function burnRule(cfg: StackConfig, topo: Topology, slo: SloConfig, tier: BurnTier): AlertingRule | null {
-  const threshold = tierThreshold(cfg, slo, tier);
+  const threshold = tierThreshold(slo, tier);
   if (threshold === null) return null;
   const sel = sloSelector(slo);
-  const t = num(threshold);
+  // "At or above", with a float tolerance (slo-math.ts THRESHOLD_TOLERANCE).
+  const t = `${num(threshold)} - ${THRESHOLD_TOLERANCE}`;
   const alert = burnAlertName(slo);
-  const burn = num(threshold / errorBudget(slo));
+  const burn = num(tier.burnRate);
+  const minBad = num(cfg.alerts.burnRate.minBadEvents);
   const expr =
-    `(${RECORDED.sloErrorRatio[tier.long]}${sel} > ${t} and on (${LABELS.slo}) ${RECORDED.sloErrorRatio[tier.short]}${sel} > ${t})` +
-    ` and on (${LABELS.slo}) ${RECORDED.sloRequests[tier.long]}${sel} >= ${num(cfg.alerts.minRequestsPerSecond)}` +
+    `${RECORDED.sloErrorRatio[tier.long]}${sel} >= ${t}` +
+    ` and on (${LABELS.slo}) ${RECORDED.sloErrorRatio[tier.short]}${sel} >= ${t}` +
+    ` and on (${LABELS.slo}) ${badEventsIn(slo, tier.short)} >= ${minBad}` +
     ` ${historyGuard(tier.long)}`;
   return {
     alert,
@@ -56,9 +71,9 @@ export function burnRule(cfg: StackConfig, topo: Topology, slo: SloConfig, tier:
     annotations: annotations(
       cfg,
       alert,
-      `${slo.service} is burning its ${slo.name} error budget over ${burn}x the sustainable rate.`,
+      `${slo.service} is burning its ${slo.name} error budget at ${burn}x the sustainable rate or more.`,
       `{{ $value | humanizePercentage }} of ${slo.service} ${badEvents(slo)} over the last ${tier.long} ` +
-        `(and over ${tier.short}); the threshold is ${num(threshold * 100)}%, ${burn}x the ${num(errorBudget(slo) * 100)}% budget of a ${slo.objective}% SLO over ${slo.window}.`,
+        `(and over ${tier.short}, with at least ${minBad} of them); the threshold is ${num(threshold * 100)}%, ${burn}x the ${num(errorBudget(slo) * 100)}% budget of a ${slo.objective}% SLO over ${slo.window}.`,
       serviceDashboard(topo, slo.service),
     ),
   };
@@ -69,7 +84,7 @@ export function budgetExhaustedRule(cfg: StackConfig, topo: Topology, slo: SloCo
   return {
     alert: ALERTS.budgetExhausted,
     expr: `${RECORDED.sloBudgetRemaining}${sloSelector(slo)} < 0`,
-    for: "15m",
+    for: cfg.alerts.budgetExhausted.for,
     labels: { severity: "warning", ...(sloLabels(cfg, slo) as { service: string; team: string }) },
     annotations: annotations(
       cfg,
@@ -81,13 +96,47 @@ export function budgetExhaustedRule(cfg: StackConfig, topo: Topology, slo: SloCo
   };
 }
 
-/** Every alert of one SLO, fastest tier first. */
-export function sloAlertRules(cfg: StackConfig, topo: Topology, slo: SloConfig): AlertingRule[] {
-  const tiers = BURN_TIERS.map((tier) => burnRule(cfg, topo, slo, tier)).filter((r): r is AlertingRule => r !== null);
-  return [...tiers, budgetExhaustedRule(cfg, topo, slo)];
+/** The burn-rate alerts of one SLO, fastest tier first (they go in the SLO's recording group). */
+export function sloBurnRules(cfg: StackConfig, topo: Topology, slo: SloConfig): AlertingRule[] {
+  return burnTiers(cfg)
+    .map((tier) => burnRule(cfg, topo, slo, tier))
+    .filter((r): r is AlertingRule => r !== null);
 }
 
-/** The application group. */
+/** Every alert of one SLO: its burn tiers, then the budget ticket. */
+export function sloAlertRules(cfg: StackConfig, topo: Topology, slo: SloConfig): AlertingRule[] {
+  return [...sloBurnRules(cfg, topo, slo), budgetExhaustedRule(cfg, topo, slo)];
+}
+
+/**
+ * A service of `services` without any scrape target: `up` is absent, not 0, so TargetDown and
+ * ServiceDown never see it (Kubernetes: scaled to zero, Service deleted, selector or discovery
+ * broken). One rule per service, since absent() cannot say which of a list is missing.
+ */
+export function targetsMissingRule(cfg: StackConfig, topo: Topology, svc: ServiceConfig): AlertingRule {
+  const severity = svc.tier === "tier-1" ? "critical" : "warning";
+  return {
+    alert: ALERTS.targetsMissing,
+    expr: `absent(up{job="${svc.name}"})`,
+    for: cfg.alerts.targetsMissing.for,
+    labels: { severity, service: svc.name, team: svc.team, [LABELS.tier]: svc.tier },
+    annotations: annotations(
+      cfg,
+      ALERTS.targetsMissing,
+      `${svc.name} has no scrape target at all.`,
+      `Prometheus has had no target for ${svc.name} (job ${svc.name}) for ${cfg.alerts.targetsMissing.for} (absent = {{ $value }}): it is scaled to zero, deleted, or discovery cannot find it. Its SLO alerts cannot see it.`,
+      serviceDashboard(topo, svc.name),
+    ),
+  };
+}
+
+/** The application group: budget tickets per SLO, and a missing-targets alert per service. */
 export function applicationGroups(cfg: StackConfig, topo: Topology): RuleGroup[] {
-  return [{ name: "application", interval: cfg.scrape.evaluationInterval, rules: cfg.slos.flatMap((slo) => sloAlertRules(cfg, topo, slo)) }];
+  return [
+    {
+      name: "application",
+      interval: cfg.scrape.evaluationInterval,
+      rules: [...cfg.slos.map((slo) => budgetExhaustedRule(cfg, topo, slo)), ...cfg.services.map((svc) => targetsMissingRule(cfg, topo, svc))],
+    },
+  ];
 }

@@ -10,7 +10,7 @@ import { durationSeconds } from "../config/validate";
 import type { CatalogEntry } from "./index";
 import { ratio } from "./model";
 import { ALERTS, RECORDED } from "./names";
-import { BURN_TIERS, pipelineDelaySeconds, tierDetectionSeconds } from "./slo-math";
+import { burnTiers, pipelineDelaySeconds, tierDetectionSeconds } from "./slo-math";
 
 /** What a drill injects. */
 export type Fault =
@@ -76,10 +76,10 @@ export function expectedDetection(cfg: StackConfig, entry: CatalogEntry, fault: 
   if (rule.alert === ALERTS.availabilityBurn || rule.alert === ALERTS.latencyBurn) {
     if (fault.kind !== "badRatio") return null;
     const slo = cfg.slos.find((s) => s.name === rule.labels.slo);
-    const tier = BURN_TIERS.find((t) => t.long === rule.labels.long_window && t.short === rule.labels.short_window);
+    const tier = burnTiers(cfg).find((t) => t.long === rule.labels.long_window && t.short === rule.labels.short_window);
     if (!slo || !tier) throw new Error(`detection: ${rule.alert} ${JSON.stringify(rule.labels)} matches no SLO tier`);
-    const t = tierDetectionSeconds(cfg, slo, tier, fault.ratio, { history: opts.history });
-    return done(t === null ? null : t + evalStep);
+    // The tiers sit in their SLO's recording group: they see this evaluation's recordings.
+    return done(tierDetectionSeconds(slo, tier, fault.ratio, { history: opts.history, step: evalStep }));
   }
   if (rule.alert === ALERTS.memoryExhaustion) {
     if (fault.kind === "memoryRamp") return done(memoryRampRuleSeconds(cfg, fault.from, fault.to, fault.seconds));
@@ -88,7 +88,9 @@ export function expectedDetection(cfg: StackConfig, entry: CatalogEntry, fault: 
   if (rule.alert === ALERTS.highMemory && fault.kind === "memoryRamp") {
     if (fault.to < ratio(cfg.alerts.memory.threshold)) return null;
     const crossing = (fault.seconds * (ratio(cfg.alerts.memory.threshold) - fault.from)) / (fault.to - fault.from);
-    const firstSeen = Math.ceil(crossing / evalStep) * evalStep + evalStep;
+    // The median of the smoothing window crosses half a window after memory does; the
+    // recording is read one evaluation late (another group).
+    const firstSeen = Math.ceil((crossing + durationSeconds(cfg.alerts.memory.smoothing) / 2) / evalStep) * evalStep + evalStep;
     return done(firstSeen + durationSeconds(rule.for ?? "0s"));
   }
   if (fault.kind !== "step") return null;

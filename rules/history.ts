@@ -50,10 +50,14 @@ export function historyGroup(cfg: StackConfig): RuleGroup {
  * OR when its history is unknown (self-scrape down, metric renamed by a future version). Unknown
  * counts as enough on purpose: a missing metric must not switch paging off for good; it only
  * brings back the noise of a young Prometheus, and TargetDown reports the broken self-scrape.
+ *
+ * Computed from the gauge at evaluation time rather than read from the recorded history: the
+ * history group may evaluate after the alert's group, and a guard one evaluation late makes a
+ * Prometheus that started with a burn page at 5m15s instead of 5m.
  */
 export function historyGuard(window: string): string {
-  const h = RECORDED.tsdbHistory;
-  return `and on () (${h} >= ${num(durationSeconds(window))} or on () absent(${h}))`;
+  const g = `${LOWEST_TIMESTAMP}{job="${JOBS.prometheus}"}`;
+  return `and on () (clamp_min(time() - max(${g}), 0) >= ${num(durationSeconds(window))} or on () absent(${g}))`;
 }
 
 /**

@@ -9,7 +9,8 @@ import { RULE_FILES } from "../config/conventions";
 import type { StackConfig } from "../config/schema";
 import type { Topology } from "../render/topology";
 import { toYaml } from "../render/yaml";
-import { applicationGroups } from "./application";
+import { applicationGroups, sloBurnRules } from "./application";
+import { containerGroups } from "./containers";
 import { infrastructureGroups } from "./infrastructure";
 import { metaGroups } from "./meta";
 import { isAlert, type AlertingRule, type RuleGroup } from "./model";
@@ -22,8 +23,8 @@ export { RECORDED, ALERTS, SLO_WINDOWS } from "./names";
 export function ruleGroups(cfg: StackConfig, topo: Topology): Record<string, RuleGroup[]> {
   return {
     [RULE_FILES.recording]: recordingGroups(cfg, topo),
-    [RULE_FILES.slo]: sloGroups(cfg),
-    [RULE_FILES.infrastructure]: infrastructureGroups(cfg, topo),
+    [RULE_FILES.slo]: sloGroups(cfg, (slo) => sloBurnRules(cfg, topo, slo)),
+    [RULE_FILES.infrastructure]: [...infrastructureGroups(cfg, topo), ...containerGroups(cfg, topo)],
     [RULE_FILES.application]: applicationGroups(cfg, topo),
     [RULE_FILES.meta]: metaGroups(cfg, topo),
   };

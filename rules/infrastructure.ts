@@ -59,45 +59,56 @@ function cpuRules(cfg: StackConfig, topo: Topology): AlertingRule[] {
   ]);
 }
 
+/**
+ * "At or above the threshold", judged on the median of the last alerts.memory.smoothing rather
+ * than on each sample: memory held at 92% that reads 89.9% for one scrape must not restart a
+ * 10-minute `for` (the memory --full drill did exactly that). The median of a minute ignores up
+ * to two stray samples of four, yet still follows a real drop within half a minute.
+ */
+export function memoryAbove(cfg: StackConfig, series: string): string {
+  return `quantile_over_time(0.5, ${series}[${cfg.alerts.memory.smoothing}]) >= ${num(ratio(cfg.alerts.memory.threshold))}`;
+}
+
 function memoryRules(cfg: StackConfig, topo: Topology): AlertingRule[] {
-  const { threshold, for: forDur } = cfg.alerts.memory;
+  const { threshold, for: forDur, smoothing } = cfg.alerts.memory;
   const pred = cfg.alerts.memoryPredictive;
-  const limit = num(ratio(threshold));
+  const judged = `(the median of each ${smoothing})`;
   return [
     {
       alert: ALERTS.highMemory,
-      expr: `${RECORDED.memoryRatio} >= ${limit}`,
+      expr: memoryAbove(cfg, RECORDED.memoryRatio),
       for: forDur,
       labels: fromSeries("critical"),
       annotations: annotations(
         cfg,
         ALERTS.highMemory,
         `${POD_LABELS} uses ${pct} of its memory limit.`,
-        `Memory of ${POD_LABELS} has been at or above ${threshold}% of its limit for ${forDur} (now ${pct}); the kernel will OOM-kill it at 100%.`,
+        `Memory of ${POD_LABELS} has been at or above ${threshold}% of its limit ${judged} for ${forDur} (now ${pct}); the kernel will OOM-kill it at 100%.`,
         serviceDashboard(topo),
       ),
     },
     {
       alert: ALERTS.highMemory,
-      expr: `${RECORDED.hostMemory} >= ${limit}`,
+      expr: memoryAbove(cfg, RECORDED.hostMemory),
       for: forDur,
       labels: host("critical"),
       annotations: annotations(
         cfg,
         ALERTS.highMemory,
         `Host {{ $labels.instance }} memory is ${pct} used.`,
-        `Host {{ $labels.instance }} has had ${threshold}% or more of its memory in use for ${forDur} (now ${pct}); the OOM killer picks a victim at 100%.`,
+        `Host {{ $labels.instance }} has had ${threshold}% or more of its memory in use ${judged} for ${forDur} (now ${pct}); the OOM killer picks a victim at 100%.`,
         opsDashboard(topo),
       ),
     },
     {
       alert: ALERTS.memoryExhaustion,
       // Pages on the way up (on course to reach the limit within the horizon) and stays firing
-      // while memory is above the HighMemoryUsage threshold, so a ramp that stops at 92% is one
-      // page that lasts until memory is released, not a page, a resolve and a page 10 minutes later.
+      // while memory is above the HighMemoryUsage threshold (judged the same way), so a ramp that
+      // stops at 92% is one alert until memory is released. Alertmanager puts both memory alerts
+      // of a pod in one group: one incident, one page (render/alertmanager.ts).
       expr:
         `(${RECORDED.memoryRatio} >= ${num(ratio(pred.minPercent))} and predict_linear(${RECORDED.memoryRatio}[${pred.lookback}], ${durationSeconds(pred.horizon)}) >= 1)` +
-        ` or ${RECORDED.memoryRatio} >= ${limit}`,
+        ` or ${memoryAbove(cfg, RECORDED.memoryRatio)}`,
       for: pred.for,
       labels: fromSeries("critical"),
       annotations: annotations(
@@ -111,21 +122,39 @@ function memoryRules(cfg: StackConfig, topo: Topology): AlertingRule[] {
   ];
 }
 
-function diskRule(cfg: StackConfig, topo: Topology): AlertingRule {
+function diskRules(cfg: StackConfig, topo: Topology): AlertingRule[] {
   const { threshold, for: forDur } = cfg.alerts.disk;
-  return {
-    alert: ALERTS.highDisk,
-    expr: `${RECORDED.hostDisk} >= ${num(ratio(threshold))}`,
-    for: forDur,
-    labels: host("warning"),
-    annotations: annotations(
-      cfg,
-      ALERTS.highDisk,
-      `Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} is ${pct} full.`,
-      `{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has been ${threshold}% full or more for ${forDur} (now ${pct}).`,
-      opsDashboard(topo),
-    ),
-  };
+  const fill = cfg.alerts.diskFilling;
+  const where = "{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }}";
+  return [
+    {
+      alert: ALERTS.highDisk,
+      expr: `${RECORDED.hostDisk} >= ${num(ratio(threshold))}`,
+      for: forDur,
+      labels: host("warning"),
+      annotations: annotations(
+        cfg,
+        ALERTS.highDisk,
+        `Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} is ${pct} full.`,
+        `${where} has been ${threshold}% full or more for ${forDur} (now ${pct}).`,
+        opsDashboard(topo),
+      ),
+    },
+    {
+      // The page: not "full-ish" but "will be full before anyone would get to it".
+      alert: ALERTS.diskFilling,
+      expr: `${RECORDED.hostDisk} >= ${num(ratio(fill.minPercent))} and predict_linear(${RECORDED.hostDisk}[${fill.lookback}], ${durationSeconds(fill.horizon)}) >= 1`,
+      for: fill.for,
+      labels: host("critical"),
+      annotations: annotations(
+        cfg,
+        ALERTS.diskFilling,
+        `Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} will be full within ${fill.horizon} (${pct} now).`,
+        `${where} is ${pct} full and, at the rate of the last ${fill.lookback}, full within ${fill.horizon} (for ${fill.for}). Writes fail when it is.`,
+        opsDashboard(topo),
+      ),
+    },
+  ];
 }
 
 function targetRules(cfg: StackConfig, topo: Topology): AlertingRule[] {
@@ -171,7 +200,7 @@ export function infrastructureGroups(cfg: StackConfig, topo: Topology): RuleGrou
     {
       name: "infrastructure",
       interval: cfg.scrape.evaluationInterval,
-      rules: [...cpuRules(cfg, topo), ...memoryRules(cfg, topo), diskRule(cfg, topo), ...targetRules(cfg, topo)],
+      rules: [...cpuRules(cfg, topo), ...memoryRules(cfg, topo), ...diskRules(cfg, topo), ...targetRules(cfg, topo)],
     },
   ];
 }

@@ -6,9 +6,10 @@
  * (https://prometheus.io/docs/practices/rules/): the level names the labels the series keeps.
  */
 
-/** Windows of the SLO series: every long and short window of the burn-rate tiers (rules/slo-math.ts). */
-export const SLO_WINDOWS = ["1m", "2m", "5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
-export type SloWindow = (typeof SLO_WINDOWS)[number];
+import { SLO_WINDOWS, type SloWindow } from "../config/conventions";
+
+/** Windows of the SLO series: every long and short window a burn-rate tier may use (config/conventions.ts). */
+export { SLO_WINDOWS, type SloWindow };
 
 function perWindow(prefix: string): Readonly<Record<SloWindow, string>> {
   return Object.fromEntries(SLO_WINDOWS.map((w) => [w, `${prefix}${w}`])) as Record<SloWindow, string>;
@@ -18,8 +19,8 @@ function perWindow(prefix: string): Readonly<Record<SloWindow, string>> {
  * Recorded series. Labels:
  * - `service:*`: service, team, tier (application services only);
  * - `service_route:*` adds route, `service_status:*` adds status, `service_le:*` adds le;
- * - `service_pod:*`: service, pod, team (cAdvisor on docker/kubernetes, the services' own
- *   process metrics on the local stack: same names and labels everywhere);
+ * - `service_pod:*`: service, pod, team (cAdvisor on every stack: containers on docker and
+ *   kubernetes, the services' cgroups on the local stack);
  * - `instance*:node_*`: instance (+ device, mountpoint, fstype), service="node", team="platform";
  * - `slo:*`: slo, service, team (+ window on the compliance-period series);
  * - `prometheus:*`: no labels (about the Prometheus evaluating the rule, per HA replica).
@@ -45,7 +46,7 @@ export const RECORDED = {
   /** Share of the service's scrape targets that are up (0..1): the UP/DOWN tile. */
   up: "service:up:ratio",
 
-  /** Resident memory of each pod/container (cAdvisor working set, or process RSS locally). */
+  /** Memory of each pod/container: cAdvisor's working set (usage minus inactive page cache). */
   memoryBytes: "service_pod:memory_usage:bytes",
   /** Memory over the container's limit (0..1); absent when no limit is set. */
   memoryRatio: "service_pod:memory_usage:ratio",
@@ -53,6 +54,8 @@ export const RECORDED = {
   cpuCores: "service_pod:cpu_usage:rate5m",
   /** CPU over the container's CPU limit, over 5m (0..1); absent when no limit is set. */
   cpuRatio: "service_pod:cpu_usage:ratio_rate5m",
+  /** Processes of the container the kernel OOM-killed over the last 5m (cAdvisor's container_oom_events_total). */
+  oomKills: "service_pod:container_oom_events:increase5m",
 
   /** Host CPU busy share over 5m (not idle, iowait or steal). */
   hostCpu: "instance:node_cpu_utilisation:ratio_rate5m",
@@ -71,6 +74,16 @@ export const RECORDED = {
   sloErrorRatio: perWindow("slo:sli_error:ratio_rate"),
   /** Events (requests) per second per window: the low-traffic guard. */
   sloRequests: perWindow("slo:sli_requests:rate"),
+  /**
+   * The compliance period's inputs (rules/slo-recording.ts, periodRules): per hour, the sum of
+   * the 5m series' samples in that hour (one sample per hour), and the running sum since the
+   * last hour boundary (every cycle). A 30-day period then reads 720 hourly samples instead of
+   * 172,800 samples of the 5m series.
+   */
+  sloErrorsHourly: "slo:sli_errors:sum1h",
+  sloErrorsSinceHour: "slo:sli_errors:sum_since_hour",
+  sloRequestsHourly: "slo:sli_requests:sum1h",
+  sloRequestsSinceHour: "slo:sli_requests:sum_since_hour",
   /** Share of bad events over the SLO's compliance period (label window, e.g. "30d"). */
   sloErrorRatioPeriod: "slo:sli_error:ratio_period",
   /**
@@ -84,6 +97,19 @@ export const RECORDED = {
    * Absent when its self-scrape is: the SLO alerts then behave as if history were unlimited.
    */
   tsdbHistory: "prometheus:tsdb_history:seconds",
+
+  /** Rule evaluations failing, per Prometheus and rule group, over 5m (meta-monitoring). */
+  ruleFailures5m: "instance_rule_group:prometheus_rule_evaluation_failures:increase5m",
+  /** Rule group evaluations skipped because the previous one overran its interval. */
+  ruleIterationsMissed5m: "instance_rule_group:prometheus_rule_group_iterations_missed:increase5m",
+  /** Share of Alertmanager's notification attempts that failed, per integration (pagerduty, slack, webhook). */
+  notificationsFailed: "integration:alertmanager_notifications_failed:ratio_rate5m",
+  /** Share of Prometheus' sends to each Alertmanager that failed. */
+  prometheusNotificationErrors: "instance_alertmanager:prometheus_notifications_errors:ratio_rate5m",
+  /** Alerts Prometheus dropped (queue full or every Alertmanager failing), per second. */
+  prometheusNotificationsDropped: "instance:prometheus_notifications_dropped:rate5m",
+  /** TSDB failures of any kind (compaction, head truncation, WAL, checkpoint, reload) over 3h. */
+  tsdbFailures3h: "instance:prometheus_tsdb_failures:increase3h",
 } as const;
 
 /** Every recorded name, flat (for linters and dashboards' query checks). */
@@ -103,6 +129,19 @@ export const ALERTS = {
   availabilityBurn: "AvailabilityBudgetBurn",
   latencyBurn: "LatencyBudgetBurn",
   budgetExhausted: "ErrorBudgetExhausted",
+  targetsMissing: "ServiceTargetsMissing",
+  diskFilling: "DiskFillingUp",
+  ruleFailures: "PrometheusRuleFailures",
+  notificationsFailing: "AlertmanagerNotificationsFailing",
+  prometheusNotificationsFailing: "PrometheusNotificationsFailing",
+  prometheusConfigReload: "PrometheusConfigReloadFailed",
+  alertmanagerConfigReload: "AlertmanagerConfigReloadFailed",
+  notConnected: "PrometheusNotConnectedToAlertmanagers",
+  clusterMembers: "AlertmanagerClusterMembersMissing",
+  tsdbErrors: "PrometheusTsdbErrors",
+  storageFull: "PrometheusStorageNearRetentionSize",
+  remoteWriteBehind: "PrometheusRemoteWriteBehind",
+  containerOomKilled: "ContainerOOMKilled",
 } as const;
 export type AlertName = (typeof ALERTS)[keyof typeof ALERTS];
 

@@ -8,8 +8,11 @@ import * as os from "os";
 import * as path from "path";
 import { RULE_FILES } from "../config/conventions";
 import { historyGuard } from "./history";
-import { BURN_TIERS } from "./slo-math";
-import { STACK_NAMES, TESTS_DIR, promtools, renderLayout, run, testFilesFor, type StackName } from "./testing";
+import { burnTiers } from "./slo-math";
+import { memoryAbove } from "./infrastructure";
+import { generatedFiles } from "./timelines";
+import { RECORDED } from "./names";
+import { STACK_NAMES, TESTS_DIR, promtools, renderLayout, run, stackUnderTest, testFilesFor, type StackName } from "./testing";
 
 let dir: string;
 const roots = {} as Record<StackName, string>;
@@ -31,10 +34,12 @@ describe.each(promtools())("$name", ({ bin }) => {
     });
 
     test.each(testFilesFor(stack))("unit tests %s pass", (file) => {
-      const r = run(bin, ["test", "rules", file], path.join(roots[stack], "tests"), 280_000);
-      if (r.code !== 0) throw new Error(`promtool test rules ${file} (${stack}) failed:\n${r.output}`);
+      // The slowest timeline takes ~2 minutes of one core; in CI the e2e lanes share the two
+      // cores and it took over 280 s (killed, no output): 10 minutes, and a kill says so.
+      const r = run(bin, ["test", "rules", file], path.join(roots[stack], "tests"), 600_000);
+      if (r.code !== 0) throw new Error(`promtool test rules ${file} (${stack}) failed (exit ${r.code}${r.code === -1 ? ", killed after 600 s" : ""}):\n${r.output}`);
       expect(r.output).toMatch(/SUCCESS/);
-    }, 300_000);
+    }, 620_000);
   });
 });
 
@@ -51,8 +56,8 @@ describe("the unit-test files", () => {
   test("a broken expectation makes promtool fail, so a green run means something", () => {
     const root = roots.dev;
     const good = fs.readFileSync(path.join(root, "tests", "memory-drill.dev.test.yml"), "utf8");
-    // Expect the drill's HighMemoryUsage one step before its 10-minute `for` has elapsed.
-    const bad = good.replace("eval_time: 17m15s", "eval_time: 17m");
+    // Expect the drill's HighMemoryUsage two steps before its 10-minute `for` has elapsed.
+    const bad = good.replace("eval_time: 17m45s", "eval_time: 17m15s");
     expect(bad).not.toBe(good);
     fs.writeFileSync(path.join(root, "tests", "broken.test.yml"), bad);
     const r = run(promtools()[0].bin, ["test", "rules", "broken.test.yml"], path.join(root, "tests"));
@@ -60,17 +65,66 @@ describe("the unit-test files", () => {
     expect(r.output).toMatch(/HighMemoryUsage/);
   });
 
-  test("the young-Prometheus timelines fail on rules without the history guard, so they test the guard", () => {
-    const bare = path.join(dir, "dev-unguarded");
+  test("the period timeline fails when the hourly sums leave out the running hour, so it tests the tiling", () => {
+    const bare = path.join(dir, "dev-period-broken");
     fs.cpSync(roots.dev, bare, { recursive: true });
-    const file = path.join(bare, "rules-unannotated", RULE_FILES.application);
-    const guarded = fs.readFileSync(file, "utf8");
-    const unguarded = BURN_TIERS.reduce((text, tier) => text.split(` ${historyGuard(tier.long)}`).join(""), guarded);
-    expect(unguarded).not.toMatch(/tsdb_history/);
-    fs.writeFileSync(file, unguarded);
-    const r = run(promtools()[0].bin, ["test", "rules", "slo-history.dev.test.yml"], path.join(bare, "tests"));
+    const file = path.join(bare, "rules-unannotated", RULE_FILES.slo);
+    const good = fs.readFileSync(file, "utf8");
+    const broken = good.split(`+ ${RECORDED.sloErrorsSinceHour}{`).join(`+ 0 * ${RECORDED.sloErrorsSinceHour}{`);
+    expect(broken).not.toBe(good);
+    fs.writeFileSync(file, broken);
+    const r = run(promtools()[0].bin, ["test", "rules", "slo-period.test.yml"], path.join(bare, "tests"));
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/ratio_period/);
+  });
+
+  test("the young-Prometheus timelines fail on rules without the history guard, so they test the guard", () => {
+    const { cfg } = stackUnderTest("dev");
+    // The burn tiers live in the SLO groups (slo.rules.yml).
+    const r = mutated("unguarded", RULE_FILES.slo, (t) => burnTiers(cfg).reduce((x, tier) => x.split(` ${historyGuard(tier.long)}`).join(""), t), "slo-history.dev.test.yml");
     expect(r.code).not.toBe(0);
     // The drill's noise comes back: the 6x page and the 1d/3d tickets on a 30-minute-old stack.
     expect(r.output).toMatch(/long_window="6h"/);
+  }, 300_000);
+
+  /** Copies the dev layout, rewrites one rendered rule file, runs one timeline; returns promtool's result. */
+  function mutated(name: string, file: string, change: (text: string) => string, timeline: string) {
+    const root = path.join(dir, `dev-${name}`);
+    fs.cpSync(roots.dev, root, { recursive: true });
+    const f = path.join(root, "rules-unannotated", file);
+    const before = fs.readFileSync(f, "utf8");
+    const after = change(before);
+    expect(after).not.toBe(before);
+    fs.writeFileSync(f, after);
+    return run(promtools()[0].bin, ["test", "rules", timeline], path.join(root, "tests"), 280_000);
+  }
+
+  test("the noisy-memory timeline fails when HighMemoryUsage judges each sample, so it tests the median", () => {
+    const { cfg } = stackUnderTest("dev");
+    const r = mutated("per-sample-memory", RULE_FILES.infrastructure, (t) => t.split(memoryAbove(cfg, RECORDED.memoryRatio)).join(`${RECORDED.memoryRatio} >= 0.9`), "memory-drill.dev.test.yml");
+    expect(r.code).not.toBe(0);
+    // The dip restarts the `for` (HighMemoryUsage missing at 17m45s) and resolves the page.
+    expect(r.output).toMatch(/alertname: HighMemoryUsage, time: 17m45s/);
+    expect(r.output).toMatch(/alertname: MemoryExhaustionImminent, time: 17m15s/);
+  }, 300_000);
+
+  test("the quiet-service timeline fails without the bad-event minimum, so it tests the minimum", () => {
+    const { cfg } = stackUnderTest("dev");
+    const r = mutated("no-min-bad", RULE_FILES.slo, (t) => t.split(`>= ${cfg.alerts.burnRate.minBadEvents} and on ()`).join(">= 0 and on ()"), "slo-quiet.dev.test.yml");
+    expect(r.code).not.toBe(0);
+    // promtool names the failing expression and time, not the test group: the quiet group's
+    // "no burn alert, ever" check is the one that fails (six failed requests page), beside the
+    // outage group's page coming 30 s early.
+    expect(r.output).toMatch(/last_over_time\(ALERTS\{alertname=\\"AvailabilityBudgetBurn\\"\}\[90m\]\)\)", time: 1h30m,/);
+  }, 300_000);
+});
+
+describe("the generated burn-multiple timelines and detection table", () => {
+  test("are what `npm run rules:timelines` writes from the current rules (run it after changing them)", () => {
+    const root = path.resolve(__dirname, "..");
+    const files = generatedFiles(stackUnderTest("dev").cfg, root, (f) => fs.readFileSync(f, "utf8"));
+    for (const [rel, content] of Object.entries(files)) {
+      expect({ file: rel, upToDate: fs.readFileSync(path.join(root, rel), "utf8") === content }).toEqual({ file: rel, upToDate: true });
+    }
   });
 });

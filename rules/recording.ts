@@ -3,9 +3,16 @@
  *
  * They pre-compute what every dashboard panel and alert would otherwise compute from raw
  * series on each refresh: per-service RED series, latency quantiles from the histogram, and
- * CPU/memory per pod against its limits. Resource series have the same names and labels on
- * every stack; only their source differs (cAdvisor, or the services' own process metrics on
- * the local stack, where no container runtime exists).
+ * CPU/memory per pod against its limits.
+ *
+ * Resource series come from cAdvisor on every stack: containers on docker and kubernetes, and
+ * on the local stack each service's own cgroup (local/cgroups.ts) with the limits its stack
+ * config gives the container on dev. The rules are therefore the same text everywhere
+ * (rules/stacks.test.ts diffs them). One documented fallback: a local stack that cannot create
+ * cgroups (no root, a read-only /sys/fs/cgroup) has no limits to enforce and nothing for
+ * cAdvisor to report, and records the same names from the services' own process metrics
+ * (`processRules`); it says so at start-up, and rules/tests/recording.local-process.test.yml
+ * keeps that path tested.
  */
 import { JOBS, LABELS, METRICS } from "../config/conventions";
 import type { StackConfig } from "../config/schema";
@@ -64,10 +71,22 @@ function cadvisorRules(cfg: StackConfig): RecordingRule[] {
       record: RECORDED.cpuRatio,
       expr: `${RECORDED.cpuCores} / on (${POD}) group_left () (sum by (${POD}) (${sel("container_spec_cpu_quota")}) / sum by (${POD}) (${sel("container_spec_cpu_period")}) > 0)`,
     },
+    {
+      // The kernel's OOM kills, as cAdvisor reads them from /dev/kmsg and counts them per cgroup.
+      record: RECORDED.oomKills,
+      expr: `sum by (${POD}) (increase(${sel("container_oom_events_total")}[${OOM_WINDOW}])) ${withTeam}`,
+    },
   ];
 }
 
-/** Local stack: each service's own target reports its RSS, CPU time and its limits; pod = instance. */
+/** Window of the OOM-kill count (and so how long ContainerOOMKilled fires after a kill). */
+export const OOM_WINDOW = "5m";
+
+/**
+ * The fallback when a local stack cannot create cgroups (see the header): each service's own
+ * target reports its RSS, CPU time and the limits it is told; pod = instance. No OOM series:
+ * without a cgroup nothing enforces the limit.
+ */
 function processRules(cfg: StackConfig): RecordingRule[] {
   const by = `${POD}, ${LABELS.team}`;
   const asPod = (expr: string) => `sum by (${by}) (label_replace(${expr}, "pod", "$1", "instance", "(.*)"))`;
@@ -80,7 +99,7 @@ function processRules(cfg: StackConfig): RecordingRule[] {
   ];
 }
 
-/** CPU and memory per pod against its limits, from the topology's resource source. */
+/** CPU and memory per pod against its limits: cAdvisor, or the local fallback's process metrics. */
 export function resourceRules(cfg: StackConfig, topo: Topology): RecordingRule[] {
   return topo.resourceSource === "cadvisor" ? cadvisorRules(cfg) : processRules(cfg);
 }

@@ -8,10 +8,11 @@
  */
 import { LABELS, METRICS } from "../config/conventions";
 import type { SloConfig, StackConfig } from "../config/schema";
-import { leMatcher, num, teamOf, type RecordingRule, type RuleGroup } from "./model";
+import { leMatcher, num, teamOf, type AlertingRule, type RecordingRule, type RuleGroup } from "./model";
 import { RECORDED, SLO_WINDOWS, type SloWindow } from "./names";
 import { historyGroup, periodCoverage } from "./history";
 import { RAW_WINDOWS, errorBudget } from "./slo-math";
+import { durationSeconds } from "../config/validate";
 
 /** Labels on every series of the SLO. */
 export function sloLabels(cfg: StackConfig, slo: SloConfig): Record<string, string> {
@@ -63,11 +64,10 @@ export function sloRecordingRules(cfg: StackConfig, slo: SloConfig): RecordingRu
     }
   }
   const period = { ...labels, window: slo.window };
-  rules.push({
-    record: RECORDED.sloErrorRatioPeriod,
-    expr: `sum_over_time(${RECORDED.sloErrors5m}${sel}[${slo.window}]) / sum_over_time(${RECORDED.sloRequests["5m"]}${sel}[${slo.window}])`,
-    labels: period,
-  });
+  const interval = durationSeconds(cfg.scrape.evaluationInterval);
+  rules.push(...periodRules(RECORDED.sloErrors5m, RECORDED.sloErrorsHourly, RECORDED.sloErrorsSinceHour, sel, labels, interval));
+  rules.push(...periodRules(RECORDED.sloRequests["5m"], RECORDED.sloRequestsHourly, RECORDED.sloRequestsSinceHour, sel, labels, interval));
+  rules.push({ record: RECORDED.sloErrorRatioPeriod, expr: periodRatioExpr(slo, "hourly"), labels: period });
   rules.push({
     record: RECORDED.sloBudgetRemaining,
     // Spent = bad events seen / the budget of the WHOLE period: the ratio over the data held
@@ -81,12 +81,57 @@ export function sloRecordingRules(cfg: StackConfig, slo: SloConfig): RecordingRu
 }
 
 /**
- * The history group, then one group per SLO (the groups evaluate concurrently; each SLO's
- * rules stay in order). The history is read one evaluation late at worst: 15 s, nothing.
+ * The compliance period from hourly sums (issue 15: the 30-day window read 172,800 samples per
+ * series every cycle; at 40 SLOs on day 30 that was most of the rule-evaluation time).
+ *
+ * - `sinceHour` (every cycle) = the 5m series' samples summed since the last hour boundary: its
+ *   own previous value plus this cycle's sample, back to 0 at the first cycle of each hour
+ *   (time() mod 3600 < the evaluation interval: exactly one cycle per hour, whatever the
+ *   group's phase).
+ * - `hourly` (that first cycle only) = the previous running sum plus this cycle's sample: the
+ *   hour just ended. Consecutive hourly samples tile time with no gap and no overlap.
+ * - period = sum_over_time(hourly[window]) + sinceHour: every sample of the 5m series in the
+ *   window, i.e. the old sum_over_time(5m series[window]), exactly, except that the oldest hour
+ *   is counted whole (the window is up to one hour longer: at most 1/720 of a 30-day period).
+ *
+ * `hourly` is evaluated before `sinceHour` resets. A gap of more than the 5m lookback (Prometheus
+ * down) restarts the running sum: that hour then counts from the restart, as a sum_over_time
+ * counts only the samples that exist. rules/tests/slo-recording.test.yml checks the values equal
+ * the old expression's; the SLO timelines (rules/tests) fire at the same times as before.
  */
-export function sloGroups(cfg: StackConfig): RuleGroup[] {
+/**
+ * The period's bad-event share: "hourly" is what the rules record (from the hourly sums);
+ * "direct" is the same value as one sum_over_time over the 5m series (what it replaced, and what
+ * a backfill evaluates: the running sums read their own previous value, which a backfill's
+ * range queries do not have).
+ */
+export function periodRatioExpr(slo: SloConfig, form: "hourly" | "direct"): string {
+  const sel = sloSelector(slo);
+  if (form === "direct") {
+    return `sum_over_time(${RECORDED.sloErrors5m}${sel}[${slo.window}]) / sum_over_time(${RECORDED.sloRequests["5m"]}${sel}[${slo.window}])`;
+  }
+  const sum = (hourly: string, since: string) => `((sum_over_time(${hourly}${sel}[${slo.window}]) or ${since}${sel} * 0) + ${since}${sel})`;
+  return `${sum(RECORDED.sloErrorsHourly, RECORDED.sloErrorsSinceHour)} / ${sum(RECORDED.sloRequestsHourly, RECORDED.sloRequestsSinceHour)}`;
+}
+
+export function periodRules(input: string, hourly: string, sinceHour: string, sel: string, labels: Record<string, string>, intervalS: number): RecordingRule[] {
+  const boundary = `on () (vector(time()) % 3600 < ${num(intervalS)})`;
+  const previous = `(${sinceHour}${sel} or ${input}${sel} * 0)`;
+  return [
+    { record: hourly, expr: `(${previous} + ${input}${sel}) and ${boundary}`, labels },
+    { record: sinceHour, expr: `((${previous} + ${input}${sel}) unless ${boundary}) or ${input}${sel} * 0`, labels },
+  ];
+}
+
+/**
+ * The history group, then one group per SLO: its recordings in evaluation order, then `alerts`
+ * (its burn-rate tiers), which read this evaluation's recordings rather than the previous one's.
+ * The groups evaluate concurrently; the history is read one evaluation late at worst (15 s on a
+ * guard of minutes to days: nothing).
+ */
+export function sloGroups(cfg: StackConfig, alerts: (slo: SloConfig) => AlertingRule[] = () => []): RuleGroup[] {
   return [
     historyGroup(cfg),
-    ...cfg.slos.map((slo) => ({ name: `slo-${slo.name}`, interval: cfg.scrape.evaluationInterval, rules: sloRecordingRules(cfg, slo) })),
+    ...cfg.slos.map((slo) => ({ name: `slo-${slo.name}`, interval: cfg.scrape.evaluationInterval, rules: [...sloRecordingRules(cfg, slo), ...alerts(slo)] })),
   ];
 }

@@ -22,19 +22,30 @@ import type { StackConfig } from "../config/schema";
 import { dockerTopology, kubernetesTopology, localTopology, type Topology } from "../render/topology";
 import { renderRuleFiles, ruleGroups } from "./index";
 import { toYaml } from "../render/yaml";
+import { instanceCgroup } from "../local/cgroups";
+import { isExecutable, optional, requireTool, type ToolId } from "../scripts/tools/find";
 
 /** Where the hand-written promtool unit tests live. */
 export const TESTS_DIR = path.join(__dirname, "tests");
 export const RUNBOOKS_DIR = path.resolve(__dirname, "..", "docs", "runbooks");
 
-export type StackName = "dev" | "prod" | "local";
-export const STACK_NAMES: StackName[] = ["dev", "prod", "local"];
+/**
+ * The stacks under test. `local` is the dev config on loopback with its services in cgroups
+ * under cAdvisor (the normal local stack); `local-process` is the local stack's fallback when
+ * cgroups cannot be created (memory/CPU from the services' process metrics).
+ */
+export type StackName = "dev" | "prod" | "local" | "local-process";
+export const STACK_NAMES: StackName[] = ["dev", "prod", "local", "local-process"];
 
 /** The config and topology of a stack under test; local is the dev config on loopback. */
 export function stackUnderTest(name: StackName): { cfg: StackConfig; topo: Topology } {
   const file = readStackFile(name === "prod" ? "prod" : "dev");
   const cfg = parseStackConfig(file.raw, { present: new Set(), required: false }, name);
-  const topo = name === "dev" ? dockerTopology(cfg) : name === "prod" ? kubernetesTopology(cfg) : localTopology(cfg, path.join(os.tmpdir(), "local-stack"));
+  const stateDir = path.join(os.tmpdir(), "local-stack");
+  const topo =
+    name === "dev" ? dockerTopology(cfg)
+    : name === "prod" ? kubernetesTopology(cfg)
+    : localTopology(cfg, stateDir, undefined, { serviceCgroups: name === "local" ? instanceCgroup(stateDir, {}) : null });
   return { cfg, topo };
 }
 
@@ -61,16 +72,32 @@ function write(dir: string, files: Record<string, string>): void {
 }
 
 /**
- * Unit-test files for a stack: `<topic>.<stack>.test.yml` runs on that stack only,
- * `<topic>.test.yml` on every stack.
+ * Which `<topic>.<tag>.test.yml` files each stack runs; `<topic>.test.yml` runs on the two
+ * deployed stacks (dev, prod). `cadvisor` timelines — container memory, CPU and OOM kills, from the same cAdvisor input —
+ * run on every stack whose containers cAdvisor measures: all but the local fallback. The local
+ * stack's rule files are dev's byte for byte apart from addresses (rules/stacks.test.ts), so
+ * dev's other timelines, and the untagged ones, are not run a second time on it (nor on the
+ * process fallback, which differs from them only in the `service-resources` group). Each run is
+ * 10-40 s of promtool per engine version: on 2 cores this is minutes of CI.
  */
+export const TEST_TAGS: Record<StackName, string[]> = {
+  dev: ["dev", "cadvisor"],
+  prod: ["prod", "cadvisor"],
+  local: ["local", "cadvisor"],
+  "local-process": ["local-process"],
+};
+
+/** The stacks that run the untagged `<topic>.test.yml` files (see TEST_TAGS). */
+export const UNTAGGED_ON: StackName[] = ["dev", "prod"];
+
+/** Unit-test files for a stack (see TEST_TAGS). */
 export function testFilesFor(name: StackName): string[] {
   return fs
     .readdirSync(TESTS_DIR)
     .filter((f) => f.endsWith(".test.yml"))
     .filter((f) => {
       const parts = f.split(".");
-      return parts.length === 3 || parts[parts.length - 3] === name;
+      return parts.length === 3 ? UNTAGGED_ON.includes(name) : TEST_TAGS[name].includes(parts[parts.length - 3]);
     })
     .sort();
 }
@@ -81,36 +108,33 @@ export interface Tool {
   bin: string;
 }
 
-const ROOT = path.resolve(__dirname, "..");
 
 /**
  * Debian's build (what the local stack runs) always, and the dev/prod image's version when
- * $<envVar> or .local/bin/<file> (scripts/setup.sh) has it. In CI the image's is required.
+ * built (scripts/tools/find.ts; required in CI).
  */
-function toolPair(debian: Tool, name: string, envVar: string, file: string): Tool[] {
-  const found = [process.env[envVar], path.join(ROOT, ".local", "bin", file)].find((c): c is string => !!c && isExecutable(c));
-  if (!found && process.env.CI === "true") throw new Error(`${name} not found ($${envVar} or .local/bin/${file}); run scripts/setup.sh`);
-  return found ? [debian, { name, bin: found }] : [debian];
+function toolPair(debian: ToolId, image: ToolId, name: [string, string]): Tool[] {
+  const d = requireTool(debian);
+  const i = optional(image);
+  return i ? [{ name: name[0], bin: d.path }, { name: name[1], bin: i.path }] : [{ name: name[0], bin: d.path }];
 }
 
 /** promtool 2.42 (local stack) and 3.5 (dev/prod images): rules must pass both. */
 export function promtools(): Tool[] {
-  return toolPair({ name: "promtool 2.42", bin: "/usr/bin/promtool" }, "promtool 3.5", "PROMTOOL3", "promtool-3.5.0");
+  return toolPair("promtoolDebian", "promtool", ["promtool 2.42", "promtool 3.5"]);
 }
 
-/** amtool 0.25 (local stack) and 0.28 (dev/prod images). */
+/**
+ * amtool 0.28, the images' version and, since the dead man's switch, the local stack's too:
+ * the heartbeat URL is read from a file (url_file), which 0.25 does not know. Empty when not
+ * built (outside CI; the suite then says it skipped).
+ */
 export function amtools(): Tool[] {
-  return toolPair({ name: "amtool 0.25", bin: "/usr/bin/amtool" }, "amtool 0.28", "AMTOOL28", "amtool-0.28.1");
+  const t = optional("amtool");
+  return t ? [{ name: "amtool 0.28", bin: t.path }] : [];
 }
 
-export function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
+export { isExecutable };
 
 /** Runs a tool; returns exit code and combined output instead of throwing. */
 export function run(bin: string, args: string[], cwd?: string, timeoutMs = 120_000): { code: number; output: string } {

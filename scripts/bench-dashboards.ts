@@ -8,6 +8,12 @@
  *   --rounds 20         timed loads per variant
  *   --points 1000       Grafana's maxDataPoints (a half-width panel on a common screen)
  *   --cache DIR         where data sets are kept (default .local/bench-dashboards)
+ *
+ *   --history 30d       steady state instead: the ops overview (6 h) and the business dashboard
+ *                       (30-day range, recorded vs raw budgets) on a Prometheus holding 30 days
+ *                       of history (rules/bench/history.ts, the data set bench:rules builds and
+ *                       caches under .local/bench-history), live-fed and evaluating its rules.
+ *                       Exits 3 when the ops overview's median at 120 services is over 100 ms.
  */
 import * as os from "os";
 import * as path from "path";
@@ -16,6 +22,8 @@ import { benchData } from "../dashboards/bench/data";
 import { measure, type SizeResult } from "../dashboards/bench/run";
 import { localStack } from "../dashboards/testing/fixture";
 import { TREND_POINTS } from "../dashboards/tiles";
+import { durationSeconds } from "../config/validate";
+import { dashboardReport, runSteady } from "../rules/bench/steady";
 
 const GOAL_MS = 100;
 const LIMIT_MS = 2000;
@@ -33,9 +41,25 @@ function table(results: SizeResult[]): string {
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+async function steady(history: string, values: { services?: string; rounds?: string; points?: string }): Promise<void> {
+  const days = durationSeconds(history) / 86400;
+  if (!Number.isInteger(days) || days < 1) throw new Error(`--history must be whole days such as 30d, got ${history}`);
+  const { cfg } = localStack();
+  const o = {
+    base: cfg, days, sizes: values.services!.split(",").map(Number), minutes: 0, warmupMinutes: 1, recentHours: 8, oldStepS: 120,
+    cacheRoot: path.resolve(__dirname, "..", ".local", "bench-history"), rebuild: false, rules: false,
+    dashboards: { rounds: Number(values.rounds), maxDataPoints: Number(values.points) },
+  };
+  const figures = await runSteady(o);
+  const { text, met } = dashboardReport(figures, o);
+  console.log(text);
+  if (!met) process.exitCode = 3;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      history: { type: "string" },
       services: { type: "string", default: "12,120" },
       hours: { type: "string", default: "6" },
       rounds: { type: "string", default: "20" },
@@ -43,6 +67,7 @@ async function main(): Promise<void> {
       cache: { type: "string", default: path.resolve(__dirname, "..", ".local", "bench-dashboards") },
     },
   });
+  if (values.history) return steady(values.history, values);
   const sizes = values.services!.split(",").map(Number);
   const o = { rounds: Number(values.rounds), rangeHours: Number(values.hours), maxDataPoints: Number(values.points) };
   const log = (m: string) => process.stderr.write(`${m}\n`);

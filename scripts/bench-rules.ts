@@ -1,5 +1,15 @@
 /**
- * `npm run bench:rules`: rule-evaluation time per group, on the local stack (12 services)
+ * `npm run bench:rules -- --history 30d`: rule evaluation at steady state (rules/bench/): a
+ * Prometheus holding 30 days of history for 12 and 120 services (120 = 10x the fleet AND its
+ * SLOs), side by side with a fresh TSDB, live-fed by the synthetic fleet; per group median and
+ * worst cycle, samples touched, errors; the footprint (bytes/sample, head series, ingestion,
+ * RSS). Goal at 120 services: every group's worst cycle < 1 s, all groups < 25% of the
+ * evaluation interval. Exits 3 when the goal is missed.
+ *
+ *   npm run bench:rules -- --history 30d [--services 12,120] [--minutes 5] [--warmup 1]
+ *                          [--recent-hours 8] [--old-step 120] [--rebuild] [--json FILE] [--dashboards ROUNDS]
+ *
+ * Without --history, the older live-stack mode: rule-evaluation time per group, on the local stack (12 services)
  * and on a 10x fleet (120 service targets), with 0 errors. Goal: < 1 s per cycle.
  *
  * The 10x fleet is real data, not synthetic: a second Prometheus (Debian's, same version as
@@ -7,10 +17,11 @@
  * r0..r9), i.e. 10 pods per service, with the same rendered rules. Both Prometheus servers
  * report each group's `evaluationTime` after every cycle; we sample them for a few minutes.
  *
- *   npm run bench:rules [-- --minutes 6]
+ *   npm run bench:rules [-- --minutes 6] [--port-offset 40000]
  *
- * Starts its own local stack on offset ports in a temporary directory and stops everything it
- * started. Loopback only.
+ * Starts its own local stack on offset ports (--port-offset, else BENCH_PORT_OFFSET, else 40000:
+ * away from the e2e suites' offsets) in a temporary directory and stops everything it started.
+ * Loopback only.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -22,8 +33,20 @@ import { startLocalStack } from "../local/stack";
 import { Supervisor } from "../local/supervisor";
 import { renderPrometheusConfig } from "../render/prometheus";
 import { renderRuleFiles } from "../rules";
+import { parseArgs } from "util";
+import { durationSeconds } from "../config/validate";
+import { localStack } from "../dashboards/testing/fixture";
+import { dashboardReport, footprintRows, footprintText, report, runSteady } from "../rules/bench/steady";
+import { buildHistory } from "../rules/bench/history";
+import { scaledConfig } from "../dashboards/testing/profiles";
 
-const minutes = Number(process.argv[process.argv.indexOf("--minutes") + 1] || 6);
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const minutes = Number(arg("--minutes") || 6);
+const portOffset = arg("--port-offset") ?? process.env.BENCH_PORT_OFFSET ?? "40000";
+if (!/^\d+$/.test(portOffset) || Number(portOffset) + 10000 > 65535) {
+  process.stderr.write(`bench:rules: --port-offset must be an integer such that the stack's ports (about offset + 3000 .. offset + 9300) stay under 65536, got ${portOffset}\n`);
+  process.exit(2);
+}
 const REPLICAS = 10;
 
 async function rules(url: string): Promise<Array<{ name: string; seconds: number; errors: number; rules: number }>> {
@@ -53,14 +76,14 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-rules-"));
-  const o = defaultOptions({ LOCAL_PORT_OFFSET: "40000", LOCAL_STATE_DIR: path.join(dir, "stack"), LOCAL_TRAFFIC_DURATION: `${minutes + 5}m` });
-  process.stdout.write(`starting the local stack (offset 40000) in ${dir} ...\n`);
+  const o = defaultOptions({ LOCAL_PORT_OFFSET: portOffset, LOCAL_STATE_DIR: path.join(dir, "stack"), LOCAL_TRAFFIC_DURATION: `${minutes + 5}m` });
+  process.stdout.write(`starting the local stack (port offset ${portOffset}) in ${dir} ...\n`);
   const stack = await startLocalStack(o);
   const sup = new Supervisor(path.join(dir, "x10"));
   try {
     const { cfg, topo } = localStackConfig(o);
     const root = path.join(dir, "x10", "etc");
-    const topo10 = { ...topo, roots: { ...topo.roots, prometheus: root }, prometheusSelf: `127.0.0.1:${o.ports.prometheus + 1}` };
+    const topo10 = { ...topo, roots: { ...topo.roots, prometheus: root }, prometheusTargets: [`127.0.0.1:${o.ports.prometheus + 1}`] };
     fs.mkdirSync(path.join(root, "rules"), { recursive: true });
     fs.writeFileSync(path.join(root, "prometheus.yml"), tenfoldConfig(renderPrometheusConfig(cfg, topo10)));
     for (const [f, content] of Object.entries(renderRuleFiles(cfg, topo10))) fs.writeFileSync(path.join(root, "rules", f), content);
@@ -112,7 +135,59 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: Error) => {
+async function steady(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      history: { type: "string" },
+      services: { type: "string", default: "12,120" },
+      minutes: { type: "string", default: "5" },
+      warmup: { type: "string", default: "1" },
+      "recent-hours": { type: "string", default: "8" },
+      "old-step": { type: "string", default: "120" },
+      cache: { type: "string", default: path.resolve(__dirname, "..", ".local", "bench-history") },
+      rebuild: { type: "boolean", default: false },
+      "build-only": { type: "boolean", default: false },
+      dashboards: { type: "string" },
+      json: { type: "string" },
+    },
+  });
+  const days = durationSeconds(values.history!) / 86400;
+  const num = (name: string, v: string, min: number) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number >= ${min}, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  if (!Number.isInteger(days) || days < 1) throw new Error(`--history must be whole days such as 30d, got ${values.history}`);
+  const { cfg } = localStack();
+  const o = {
+    base: cfg, days,
+    sizes: values.services!.split(",").map((s) => num("services", s, 1)),
+    minutes: num("minutes", values.minutes!, 1), warmupMinutes: num("warmup", values.warmup!, 0),
+    recentHours: num("recent-hours", values["recent-hours"]!, 7), oldStepS: num("old-step", values["old-step"]!, 15),
+    cacheRoot: values.cache!, rebuild: values.rebuild!, rules: true,
+    // --dashboards N: also time N loads of each dashboard variant on the day-N server (bench:dashboards --history).
+    dashboards: values.dashboards ? { rounds: num("dashboards", values.dashboards, 1), maxDataPoints: 1000 } : undefined,
+  };
+  fs.mkdirSync(o.cacheRoot, { recursive: true });
+  const started = Date.now();
+  if (values["build-only"]) {
+    for (const n of o.sizes) await buildHistory({ cfg: n === cfg.services.length ? cfg : scaledConfig(cfg, n, { cloneSlos: true }), days, recentHours: o.recentHours, oldStepS: o.oldStepS, cacheRoot: o.cacheRoot, rebuild: o.rebuild, log: (m) => process.stderr.write(`${m}\n`) });
+    process.stdout.write(`built in ${((Date.now() - started) / 60000).toFixed(1)} min\n`);
+    return;
+  }
+  const figures = await runSteady(o);
+  const { text, met } = report(figures, o, durationSeconds(cfg.scrape.evaluationInterval));
+  process.stdout.write(`${text}\n`);
+  const retentionDays = durationSeconds(cfg.retention.time) / 86400;
+  const rows = footprintRows(figures, cfg.retention.sizeGB * 1e9, [1200]);
+  process.stdout.write(`\n== footprint (measured at the sizes run; projected rows fitted linearly through them; RSS after ${o.warmupMinutes + o.minutes} min of ingestion, a head holds up to 3 h) ==\n${footprintText(rows, retentionDays, cfg.retention.sizeGB)}\n`);
+  if (o.dashboards) process.stdout.write(`\n== dashboards on the day-${days} server ==\n${dashboardReport(figures, o).text}\n`);
+  process.stdout.write(`(total ${((Date.now() - started) / 60000).toFixed(1)} min)\n`);
+  if (values.json) fs.writeFileSync(values.json, `${JSON.stringify({ at: new Date().toISOString(), options: { ...o, base: undefined }, figures }, null, 2)}\n`);
+  if (!met) process.exitCode = 3;
+}
+
+(process.argv.includes("--history") ? steady() : main()).catch((e: Error) => {
   process.stderr.write(`bench:rules failed: ${e.message}\n`);
   process.exit(1);
 });

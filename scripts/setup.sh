@@ -1,78 +1,95 @@
 #!/usr/bin/env bash
-# Idempotent set-up of everything the project needs on a fresh Debian 12 / Ubuntu machine:
-#   - Debian packages: prometheus (+promtool), prometheus-alertmanager (+amtool),
-#     prometheus-node-exporter, prometheus-process-exporter, nginx, chromium, wrk, openssl
-#   - npm dependencies (npm ci, from package-lock.json)
-#   - the Python virtualenv for merchant-api (.venv)
-#   - promtool and amtool at the SAME versions as the dev/prod images, built from the
-#     Go module proxy into .local/bin, so rendered files are checked by the versions
-#     that will run them (Debian's are older: 2.42 / 0.25).
-# Safe to run again: each step is skipped when already done.
+# Idempotent set-up of a fresh Debian 12 / Ubuntu machine, in two depths:
+#
+#   scripts/setup.sh stack   what `npm start` runs: Debian's prometheus, node-exporter and
+#                            nginx; the images' Alertmanager 0.28.1 (the dead man's switch's
+#                            url_file needs 0.26+) and cAdvisor (local/cadvisor), built once from
+#                            the Go module proxy (scripts/tools/build.sh); npm ci; the venv
+#   scripts/setup.sh test    the above, plus what only the tests use: chromium, wrk, etcd, and
+#                            the Go tools built from the Go module proxy at the images'
+#                            versions (promtool/amtool/alertmanager, Thanos, cAdvisor, the
+#                            Pulumi CLI + Kubernetes provider + kube-apiserver for the
+#                            real-engine suite), cached outside the clone (scripts/tools/build.sh)
+#
+# Each step prints one line when it does something and one when it is done; the commands'
+# own output goes to .local/log/setup.log, whose tail is shown when a step fails. Safe to run
+# again: a step that has nothing to do prints nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+DEPTH=${1:-stack}
+case $DEPTH in stack|test) ;; *) echo "usage: scripts/setup.sh [stack|test]" >&2; exit 2 ;; esac
+
+mkdir -p .local/log
+LOG=$PWD/.local/log/setup.log
+: >"$LOG"
+T0=$SECONDS
+say() { printf '[setup] %s\n' "$*"; }
+# step <description> <command...>: runs the command with its output in the log.
+step() {
+  local what=$1; shift
+  local t=$SECONDS
+  say "$what ..."
+  if ! "$@" >>"$LOG" 2>&1; then
+    echo "----- last lines of $LOG -----" >&2
+    tail -n 30 "$LOG" >&2
+    say "FAILED: $what (full log: $LOG)" >&2
+    exit 1
+  fi
+  say "$what: done in $((SECONDS - t))s"
+}
 
 SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { say "FAILED: not root and no sudo: run as root or install sudo" >&2; exit 1; }
+  SUDO="sudo"
+fi
 
-APT_PACKAGES=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-process-exporter nginx-light chromium wrk openssl ca-certificates)
+# --- Debian packages ------------------------------------------------------------------------
+APT=(prometheus prometheus-alertmanager prometheus-node-exporter nginx-light openssl ca-certificates curl)
+# The virtualenv module is split out of Debian's python3 (python3-venv); a Python without it
+# (ensurepip missing) cannot create .venv.
+python3 -c 'import ensurepip, venv' 2>/dev/null || APT+=(python3-venv)
+[ "$DEPTH" = test ] && APT+=(chromium wrk etcd-server util-linux unzip)
 missing=()
-for p in "${APT_PACKAGES[@]}"; do
+for p in "${APT[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing Debian packages: ${missing[*]}"
+apt_install() {
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+}
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}" apt_install "${missing[@]}"
 fi
 # The packages' own services must not hold the ports the local stack uses.
-for svc in prometheus prometheus-alertmanager prometheus-node-exporter prometheus-process-exporter nginx; do
+for svc in prometheus prometheus-alertmanager prometheus-node-exporter nginx etcd; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
-    say "stopping the distro's $svc service (the local stack runs its own)"
-    $SUDO systemctl stop "$svc" || true
+    step "stopping the distro's $svc service (the local stack runs its own)" $SUDO systemctl stop "$svc"
   elif [ -x "/etc/init.d/$svc" ] && "/etc/init.d/$svc" status >/dev/null 2>&1; then
-    $SUDO "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+    step "stopping the distro's $svc service (the local stack runs its own)" $SUDO "/etc/init.d/$svc" stop
   fi
 done
 
+# --- npm and Python -------------------------------------------------------------------------
+command -v node >/dev/null || { say "FAILED: Node.js 20+ is required (https://nodejs.org or apt-get install nodejs)" >&2; exit 1; }
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  step "npm ci" npm ci --no-audit --no-fund --loglevel=error
 fi
 
-REQ=(services/merchant-api/requirements.txt services/merchant-api/requirements-dev.txt)
+REQ=(services/merchant-api/requirements.txt)
+[ "$DEPTH" = test ] && REQ+=(services/merchant-api/requirements-dev.txt)
 if [ ! -x .venv/bin/python ]; then
-  say "creating the Python virtualenv .venv"
-  python3 -m venv .venv
+  step "creating the Python virtualenv .venv" python3 -m venv .venv
 fi
-want=$(cat "${REQ[@]}" 2>/dev/null | sha256sum | cut -c1-16)
-if [ "$(cat .venv/.requirements 2>/dev/null)" != "$want" ]; then
-  say "pip install (merchant-api)"
-  .venv/bin/pip install -q --disable-pip-version-check $(printf -- '-r %s ' "${REQ[@]}")
-  echo "$want" > .venv/.requirements
+want=$(cat "${REQ[@]}" | sha256sum | cut -c1-16)
+if [ "$(cat ".venv/.requirements-$DEPTH" 2>/dev/null || true)" != "$want" ]; then
+  step "pip install (merchant-api, $DEPTH)" .venv/bin/pip install -q --disable-pip-version-check $(printf -- '-r %s ' "${REQ[@]}")
+  echo "$want" >".venv/.requirements-$DEPTH"
 fi
 
-# Tool versions follow the pinned images (config/schema.ts): Prometheus v3.5.0 is Go
-# module v0.305.0; Alertmanager v0.28.1.
-PROM_MODULE=v0.305.0
-AM_VERSION=v0.28.1
-mkdir -p .local/bin
-build_go_tool() { # name module version package out
-  local name=$1 module=$2 version=$3 pkg=$4 out=$5
-  [ -x "$out" ] && return 0
-  say "building $name $version from the Go module proxy (one-off, a few minutes)"
-  local src
-  src=$(go mod download -json "$module@$version" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  local work
-  work=$(mktemp -d)
-  cp -r "$src" "$work/src" && chmod -R u+w "$work/src"
-  # The modules carry replace directives, so `go install mod@ver` refuses them; build in place.
-  (cd "$work/src" && GOFLAGS=-mod=mod go build -trimpath -o "$ROOT/$out" "./$pkg")
-  rm -rf "$work"
-}
-build_go_tool promtool github.com/prometheus/prometheus "$PROM_MODULE" cmd/promtool .local/bin/promtool-3.5.0
-build_go_tool amtool github.com/prometheus/alertmanager "$AM_VERSION" cmd/amtool .local/bin/amtool-0.28.1
-build_go_tool alertmanager github.com/prometheus/alertmanager "$AM_VERSION" cmd/alertmanager .local/bin/alertmanager-0.28.1
-say "ready"
+# --- Go tools (cached outside the clone, keyed by version) -----------------------------------
+# build.sh prints its own start/done lines and keeps each build's output in its own log.
+# `stack`: Alertmanager 0.28.1 and cAdvisor (the local stack runs them); `test`: every tool the suites use.
+bash scripts/tools/build.sh "$DEPTH" || { say "FAILED: building the Go tools (see the log named above)" >&2; exit 1; }
+say "ready ($DEPTH) in $((SECONDS - T0))s"

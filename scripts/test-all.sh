@@ -1,30 +1,72 @@
 #!/usr/bin/env bash
-# `npm test`: sets up the machine (scripts/setup.sh, idempotent) and runs every suite:
+# `npm test`: sets up the machine (scripts/setup.sh test, idempotent) and runs every suite:
 #   1. jest unit/integration tests (program under Pulumi mocks, renderers + real
 #      promtool/amtool/nginx, services, rules, dashboards)
 #   2. pytest (merchant-api)
-#   3. jest end-to-end suites against the local stack (tests/e2e, real binaries)
-# Ends with one line: "N passed, N failed".
+#   3. jest: the prod stack under the real Pulumi engine against a loopback Kubernetes API
+#      server (tests/engine; see README "The real engine")
+#   4. jest end-to-end suites against local stacks (tests/e2e, real binaries), in lanes that
+#      run beside 1-3
+# Ends with a table of how long each phase took (the CI budget, visible in every run) and one
+# line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-results
-rm -f test-results/*.json test-results/*.xml
+rm -f test-results/*.json test-results/*.xml test-results/phases.tsv
 
-bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+T_ALL=$SECONDS
+# phase <name> <command...>: runs a phase, records its duration and result.
+phase() {
+  local name=$1; shift
+  local t=$SECONDS
+  echo "== $name"
+  "$@"
+  local rc=$?
+  printf '%s\t%s\t%s\n' "$name" $((SECONDS - t)) "$([ $rc = 0 ] && echo ok || echo "failed ($rc)")" >>test-results/phases.tsv
+  return $rc
+}
 
 status=0
-echo "== jest: unit and integration"
-npx jest --ci --json --outputFile=test-results/jest-unit.json || status=1
-
-echo "== pytest: merchant-api"
-if [ -d services/merchant-api ]; then
-  .venv/bin/python -m pytest -q services/merchant-api --junitxml=test-results/pytest.xml || status=1
+if ! phase "setup" bash scripts/setup.sh test; then
+  echo "setup failed (see the lines above)"
+  node scripts/summarize-tests.js test-results --phases test-results/phases.tsv --setup-failed
+  exit 1
 fi
 
+# Two cores, about 2 hours of suites: the suites that mostly wait (drills hold a fault for
+# minutes, alerts wait for their `for:`) run side by side as lanes, each on its own local
+# stack (own state dir, ports + its E2E_PORT_OFFSET: offsets 500 apart share no port), while
+# the CPU-bound unit suites and the real engine run one after the other. Each lane's output
+# goes to test-results/<lane>.log and is printed when the lane ends; phases.tsv has its time.
+lane() { # lane <name> <delay s> <command...>: a phase in the background, output to its log
+  local name=$1 delay=$2; shift 2
+  ( sleep "$delay"; phase "$name" "$@" >"test-results/$name.log" 2>&1; rc=$?
+    echo "----- $name (exit $rc; log test-results/$name.log) -----"; cat "test-results/$name.log"; exit $rc ) &
+  LANES+=("$!")
+}
+e2e() { # e2e <report name> <port offset> <test path patterns...>
+  local report=$1 offset=$2; shift 2
+  env JEST_E2E=1 E2E_PORT_OFFSET="$offset" npx jest --ci --runInBand --json --outputFile="test-results/jest-e2e-$report.json" "$@"
+}
+LANES=()
 if [ -d tests/e2e ] && ls tests/e2e/*.test.ts >/dev/null 2>&1; then
-  echo "== jest: end to end (local stack)"
-  JEST_E2E=1 npx jest --ci --runInBand --json --outputFile=test-results/jest-e2e.json || status=1
+  # Staggered starts: four stacks starting at once on two cores miss their health deadlines.
+  lane "e2e: outage drills" 0 e2e outage 20500 tests/e2e/04-outage-drill tests/e2e/99-teardown
+  lane "e2e: memory and OOM drills" 60 e2e memory 21000 tests/e2e/03-memory-drill tests/e2e/06-oom-drill tests/e2e/99-teardown
+  lane "e2e: stack, dashboards, front door, meta-monitoring" 120 e2e main 20000 tests/e2e/01-stack tests/e2e/02-dashboards tests/e2e/05-dead-mans-switch tests/e2e/05-front-door tests/e2e/06-notifications-failing tests/e2e/99-teardown
+  lane "e2e: HA (Thanos, Alertmanager cluster)" 180 e2e ha 21500 tests/e2e/ha
 fi
 
-node scripts/summarize-tests.js test-results || status=1
+phase "jest: unit and integration" npx jest --ci --json --outputFile=test-results/jest-unit.json || status=1
+
+if [ -d services/merchant-api ]; then
+  phase "pytest: merchant-api" .venv/bin/python -m pytest -q services/merchant-api --junitxml=test-results/pytest.xml || status=1
+fi
+
+phase "jest: real engine (prod, loopback kube-apiserver)" env JEST_ENGINE=1 npx jest --ci --runInBand --json --outputFile=test-results/jest-engine.json || status=1
+
+for pid in "${LANES[@]}"; do wait "$pid" || status=1; done
+
+printf '%s\t%s\t%s\n' "total" $((SECONDS - T_ALL)) "" >>test-results/phases.tsv
+node scripts/summarize-tests.js test-results --phases test-results/phases.tsv || status=1
 exit $status

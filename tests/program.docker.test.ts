@@ -18,7 +18,7 @@ let run: ProgramRun;
 beforeAll(async () => {
   run = await runProgram("dev", { secrets: { pagerdutyRoutingKey: TEST_SECRETS.pagerdutyRoutingKey, slackWebhookUrl: TEST_SECRETS.slackWebhookUrl } });
   if (run.error) throw run.error;
-});
+}, 120_000);
 
 const ctr = (name: string): MockResource => {
   const r = ofType(run, D.ctr).find((c) => c.name === name);

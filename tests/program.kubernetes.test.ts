@@ -6,6 +6,7 @@
 import * as yaml from "js-yaml";
 import { ofType, runProgram, TEST_SECRETS, generated, type ProgramRun, type MockResource } from "./helpers/pulumi-program";
 import { validateKubernetesObject } from "./helpers/kubernetes-schema";
+import { allowed, type NetworkPolicyObject, type PodIdentity } from "./helpers/netpol";
 
 const K = {
   ns: "kubernetes:core/v1:Namespace",
@@ -16,13 +17,16 @@ const K = {
   deploy: "kubernetes:apps/v1:Deployment",
   ds: "kubernetes:apps/v1:DaemonSet",
   pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+  netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 };
+const WORKLOADS = () => [...ofType(run, K.sts), ...ofType(run, K.deploy), ...ofType(run, K.ds)];
 
 let run: ProgramRun;
+// Generous: loading the Kubernetes SDK alone takes several seconds on a busy machine.
 beforeAll(async () => {
   run = await runProgram("prod", { secrets: TEST_SECRETS });
   if (run.error) throw run.error;
-});
+}, 120_000);
 
 const byName = (type: string, name: string): MockResource => {
   const r = run.resources.find((x) => x.type === type && x.name === name);
@@ -34,9 +38,9 @@ const prometheusYml = () => yaml.load(byName(K.cm, "prometheus-files").inputs.da
 
 describe("prod stack on Kubernetes", () => {
   test("creates the namespace and one workload of the right kind per component", () => {
-    expect(ofType(run, K.ns).map((r) => r.inputs.metadata.name)).toEqual(["monitoring"]);
+    expect(ofType(run, K.ns).map((r) => r.inputs.metadata.name).sort()).toEqual(["monitoring", "monitoring-node-agents"]);
     expect(ofType(run, K.sts).map((r) => r.name).sort()).toEqual(["alertmanager", "prometheus"]);
-    expect(ofType(run, K.deploy).map((r) => r.name).sort()).toEqual(["grafana", "nginx"]);
+    expect(ofType(run, K.deploy).map((r) => r.name).sort()).toEqual(["grafana", "nginx", "thanos-query"]);
     expect(ofType(run, K.ds).map((r) => r.name).sort()).toEqual(["cadvisor", "node-exporter"]);
     for (const c of ["Prometheus", "Alertmanager", "Grafana", "NodeExporter", "CAdvisor", "Nginx"]) {
       expect(ofType(run, `monitoring-stack:index:${c}`)).toHaveLength(1);
@@ -89,8 +93,9 @@ describe("prod stack on Kubernetes", () => {
   });
 
   test("pins every image to a version", () => {
-    const images = [...ofType(run, K.sts), ...ofType(run, K.deploy), ...ofType(run, K.ds)].map((r) => container(r).image);
-    expect(images).toHaveLength(6);
+    // Every container, sidecars included (the Thanos sidecar in each Prometheus pod).
+    const images = [...ofType(run, K.sts), ...ofType(run, K.deploy), ...ofType(run, K.ds)].flatMap((r) => r.inputs.spec.template.spec.containers.map((c: any) => c.image));
+    expect(images).toHaveLength(8);
     for (const image of images) expect(image).toMatch(/:(v?\d+\.\d+\.\d+[\w.-]*)$/);
   });
 
@@ -150,8 +155,12 @@ describe("prod stack on Kubernetes", () => {
     expect(promFiles.some((k) => k.startsWith("rules__"))).toBe(true);
     const grafanaFiles = Object.keys(byName(K.cm, "grafana-files").inputs.data);
     expect(grafanaFiles.some((k) => k.startsWith("dashboards__") && k.endsWith(".json"))).toBe(true);
-    const vol = byName(K.sts, "prometheus").inputs.spec.template.spec.volumes.find((v: any) => v.name === "files");
-    expect(vol.projected.sources.map((s: any) => Object.keys(s)[0]).sort()).toEqual(["configMap", "secret"]);
+    const sources = (type: string, name: string) =>
+      byName(type, name).inputs.spec.template.spec.volumes.find((v: any) => v.name === "files").projected.sources.map((s: any) => Object.keys(s)[0]).sort();
+    expect(sources(K.sts, "alertmanager")).toEqual(["configMap", "secret"]);
+    // Prometheus has secret files only with remote-write basic auth: no (empty) Secret without.
+    expect(sources(K.sts, "prometheus")).toEqual(["configMap"]);
+    expect(ofType(run, K.secret).map((r) => r.name).sort()).toEqual(["alertmanager-secrets", "grafana-secrets", "nginx-secrets"]);
   });
 
   test("validates every Kubernetes object against the API schemas", () => {
@@ -166,6 +175,120 @@ describe("prod stack on Kubernetes", () => {
     const broken = JSON.parse(JSON.stringify(sts));
     broken.inputs.spec.template.spec.containers[0].ports[0].containerPort = "ninety";
     expect(validateKubernetesObject(broken)).toMatch(/containerPort/);
+  });
+
+  test("enforces Pod Security: restricted in the stack's namespace, privileged only for the node agents", () => {
+    const labels = (name: string) => ofType(run, K.ns).find((n) => n.inputs.metadata.name === name)!.inputs.metadata.labels;
+    for (const mode of ["enforce", "warn", "audit"]) {
+      expect(labels("monitoring")[`pod-security.kubernetes.io/${mode}`]).toBe("restricted");
+      expect(labels("monitoring-node-agents")[`pod-security.kubernetes.io/${mode}`]).toBe("privileged");
+    }
+    const nsOf = (r: MockResource) => r.inputs.metadata.namespace;
+    expect(WORKLOADS().filter((r) => nsOf(r) === "monitoring-node-agents").map((r) => r.name).sort()).toEqual(["cadvisor", "node-exporter"]);
+    // The node agents' pods are discovered where they run.
+    const jobs = prometheusYml().scrape_configs.filter((j: any) => ["node-exporter", "cadvisor"].includes(j.job_name));
+    expect(jobs.map((j: any) => j.kubernetes_sd_configs[0].namespaces.names)).toEqual([["monitoring-node-agents"], ["monitoring-node-agents"]]);
+  });
+
+  test("runs every pod of the main namespace as the restricted profile demands (the API server's own check is in tests/engine)", () => {
+    const main = WORKLOADS().filter((r) => r.inputs.metadata.namespace === "monitoring");
+    expect(main.map((r) => r.name).sort()).toEqual(["alertmanager", "grafana", "nginx", "prometheus", "thanos-query"]);
+    for (const r of main) {
+      const pod = r.inputs.spec.template.spec;
+      const ctx = `${r.name}`;
+      expect([ctx, pod.securityContext.runAsNonRoot]).toEqual([ctx, true]);
+      expect([ctx, pod.securityContext.runAsUser]).not.toEqual([ctx, 0]);
+      expect([ctx, pod.securityContext.seccompProfile]).toEqual([ctx, { type: "RuntimeDefault" }]);
+      // Every container, sidecars included (Pod Security judges each one).
+      for (const c of pod.containers) {
+        const cx = `${r.name}/${c.name}`;
+        expect([cx, c.securityContext.allowPrivilegeEscalation, c.securityContext.capabilities]).toEqual([cx, false, { drop: ["ALL"] }]);
+      }
+      expect([ctx, pod.hostPID ?? false, pod.hostNetwork ?? false, pod.volumes.filter((v: any) => v.hostPath)]).toEqual([ctx, false, false, []]);
+    }
+    // nginx binds 80/443 as uid 101 through the one namespaced sysctl that allows it.
+    const nginx = byName(K.deploy, "nginx").inputs.spec.template.spec;
+    expect(nginx.securityContext.runAsUser).toBe(101);
+    expect(nginx.securityContext.sysctls).toEqual([{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }]);
+    expect(container(byName(K.deploy, "nginx")).securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(nginx.volumes).toContainEqual({ name: "scratch-0", emptyDir: {} });
+  });
+
+  test("spreads the Prometheus pair, the Alertmanager trio and the front door over nodes (hard) and zones (soft)", () => {
+    for (const [type, name] of [[K.sts, "prometheus"], [K.sts, "alertmanager"], [K.deploy, "nginx"]]) {
+      const tsc = byName(type, name).inputs.spec.template.spec.topologySpreadConstraints;
+      expect(tsc.map((t: any) => [t.topologyKey, t.whenUnsatisfiable, t.maxSkew])).toEqual([
+        ["kubernetes.io/hostname", "DoNotSchedule", 1],
+        ["topology.kubernetes.io/zone", "ScheduleAnyway", 1],
+      ]);
+      expect(tsc[0].labelSelector.matchLabels["app.kubernetes.io/name"]).toBe(name);
+    }
+    expect(byName(K.deploy, "grafana").inputs.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  test("keeps each component's files in an immutable, auto-named ConfigMap and Secret (a change is a new object, created before the old goes)", () => {
+    for (const r of [...ofType(run, K.cm), ...ofType(run, K.secret)]) {
+      expect([r.name, r.inputs.metadata.name, r.inputs.immutable]).toEqual([r.name, undefined, true]);
+    }
+  });
+
+  describe("NetworkPolicies (evaluated with the specification's rules; nothing enforces them without a CNI)", () => {
+    const policies = () => ofType(run, K.netpol).map((r) => r.inputs as NetworkPolicyObject);
+    const pod = (type: string, name: string): PodIdentity => {
+      const r = byName(type, name);
+      return { namespace: r.inputs.metadata.namespace, labels: r.inputs.spec.template.metadata.labels };
+    };
+    const who = () => ({
+      prometheus: pod(K.sts, "prometheus"),
+      alertmanager: pod(K.sts, "alertmanager"),
+      grafana: pod(K.deploy, "grafana"),
+      nginx: pod(K.deploy, "nginx"),
+      cadvisor: pod(K.ds, "cadvisor"),
+      "thanos-query": pod(K.deploy, "thanos-query"),
+      "another pod in monitoring": { namespace: "monitoring", labels: { app: "debug" } },
+      "a pod in payments": { namespace: "payments", labels: { "app.kubernetes.io/name": "prometheus" } },
+    });
+    type Who = keyof ReturnType<typeof who>;
+    /** Everyone else (not the target's own pods) that may connect to `to` on `port`. */
+    const reachers = (to: Who, port: number, protocol: "TCP" | "UDP" = "TCP") =>
+      Object.entries(who())
+        .filter(([n, from]) => n !== to && allowed(policies(), from, who()[to], port, protocol))
+        .map(([n]) => n)
+        .sort();
+
+    test("nobody but its peer replica reaches Prometheus' API (no POST /-/quit); only Thanos Query reaches the sidecar's StoreAPI", () => {
+      // Grafana reads the deduplicating querier (the global view is on for prod).
+      expect(reachers("prometheus", 9090)).toEqual([]);
+      expect(allowed(policies(), who().prometheus, who().prometheus, 9090)).toBe(true);
+      expect(reachers("prometheus", 10901)).toEqual(["thanos-query"]);
+      expect(reachers("prometheus", 10902)).toEqual([]);
+    });
+    test("only Prometheus reaches Alertmanager; only the Alertmanager peers reach the gossip port, TCP and UDP", () => {
+      const am = who().alertmanager;
+      expect(reachers("alertmanager", 9093)).toEqual(["prometheus"]);
+      expect(allowed(policies(), am, am, 9094, "TCP")).toBe(true);
+      expect(allowed(policies(), am, am, 9094, "UDP")).toBe(true);
+      expect(reachers("alertmanager", 9094)).toEqual([]);
+      expect(reachers("alertmanager", 9094, "UDP")).toEqual([]);
+    });
+    test("only the front door and Prometheus reach Grafana; the front door is open to anyone", () => {
+      expect(reachers("grafana", 3000)).toEqual(["nginx", "prometheus"]);
+      expect(reachers("nginx", 443)).toEqual(["a pod in payments", "alertmanager", "another pod in monitoring", "cadvisor", "grafana", "prometheus", "thanos-query"]);
+    });
+    test("only Prometheus (from the stack's namespace) reaches cAdvisor in the node agents' namespace", () => {
+      expect(reachers("cadvisor", 8080)).toEqual(["prometheus"]);
+    });
+    test("the model can fail: without the default deny and Prometheus' policy, everyone reaches Prometheus", () => {
+      const open = policies().filter((p) => p.metadata.name !== "default-deny-ingress" && p.metadata.name !== "prometheus-ingress");
+      expect(Object.values(who()).filter((f) => allowed(open, f, who().prometheus, 9090)).length).toBe(Object.keys(who()).length);
+    });
+  });
+
+  test("the front door keeps 30 r/s per client IP across its two replicas: each enforces half", () => {
+    expect(byName(K.deploy, "nginx").inputs.spec.replicas).toBe(2);
+    const conf = byName(K.cm, "nginx-files").inputs.data["nginx.conf"];
+    expect(conf).toContain("rate=15r/s;");
+    expect(conf).toContain("burst=10 nodelay;");
   });
 
   test("exports the Grafana admin password as a secret output", () => {

@@ -12,6 +12,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { StackConfig } from "../../config/schema";
+import { instanceCgroup } from "../../local/cgroups";
 import { localTopology } from "../../render/topology";
 import { renderRuleFiles } from "../../rules";
 import { buildTsdb } from "../testing/backfill";
@@ -19,7 +20,7 @@ import { scaledConfig, synthServices } from "../testing/profiles";
 import { withPrometheus } from "../testing/prometheus";
 
 /** Bump when the synthetic data changes shape, so old caches are rebuilt. */
-const DATA_VERSION = 2;
+const DATA_VERSION = 3;
 
 /** A ready data set. */
 export interface BenchData {
@@ -54,7 +55,7 @@ async function compact(dataDir: string, log: (m: string) => void, timeoutMs = 10
 /** The data set of `count` services over `hours` (plus 10 minutes so the first 5m windows are full). */
 export async function benchData(base: StackConfig, count: number, hours: number, cacheRoot: string, log: (m: string) => void): Promise<BenchData> {
   const cfg = count === base.services.length ? base : scaledConfig(base, count);
-  const topo = localTopology(cfg, path.join(cacheRoot, "topology"));
+  const topo = localTopology(cfg, path.join(cacheRoot, "topology"), undefined, { serviceCgroups: instanceCgroup(path.join(cacheRoot, "topology"), {}) });
   const key = createHash("sha256").update(JSON.stringify({ DATA_VERSION, count, hours, rules: renderRuleFiles(cfg, topo) })).digest("hex").slice(0, 12);
   const dir = path.join(cacheRoot, `services-${count}-hours-${hours}-${key}`);
   const marker = path.join(dir, "ready.json");

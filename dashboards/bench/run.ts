@@ -33,6 +33,7 @@ export interface VariantResult {
   median: number;
   p95: number;
   min: number;
+  max?: number;
 }
 
 /** Results at one size. */
@@ -98,39 +99,43 @@ function tileValues(outcomes: QueryOutcome[]): Map<string, number> {
   );
 }
 
+/** Timings of variants of one dashboard, loaded alternately against one Prometheus. */
+export async function timeLoads(url: string, vs: Array<{ name: string; queries: PanelQuery[] }>, o: BenchOptions, endMs: number): Promise<{ variants: VariantResult[]; maxDeviation: number; stepS: number }> {
+  // Warm-up: page cache, postings, Go's heap; not timed.
+  const warm = await Promise.all(vs.map((v) => load(url, v.queries, o, endMs)));
+  const times = vs.map(() => [] as number[]);
+  for (let round = 0; round < o.rounds; round++) {
+    const order = vs.map((_, i) => (i + round) % vs.length);
+    for (const i of order) times[i].push((await load(url, vs[i].queries, o, endMs)).ms);
+  }
+  const recorded = tileValues(warm[0].outcomes);
+  const raw = vs.length > 1 ? tileValues(warm[1].outcomes) : recorded;
+  const deviations = [...recorded].filter(([k, v]) => raw.has(k) && v !== 0).map(([k, v]) => Math.abs(raw.get(k)! - v) / Math.abs(v));
+  return {
+    stepS: Math.max(0, ...warm[0].outcomes.filter((r) => !r.query.instant).map((r) => r.stepS)),
+    maxDeviation: Math.max(0, ...deviations),
+    variants: vs.map((v, i) => {
+      const sorted = [...times[i]].sort((a, b) => a - b);
+      return {
+        variant: v.name,
+        queries: v.queries.length,
+        series: warm[i].outcomes.reduce((a, r) => a + r.series.length, 0),
+        median: percentile(sorted, 50),
+        p95: percentile(sorted, 95),
+        min: sorted[0],
+        max: sorted[sorted.length - 1],
+      };
+    }),
+  };
+}
+
 /** Measures the three variants on one data set. */
 export async function measure(data: BenchData, o: BenchOptions, log: (m: string) => void): Promise<SizeResult> {
   const prometheus = await startPrometheus(data.dataDir);
   try {
-    const vs = variants(data.cfg);
-    const endMs = data.endS * 1000;
-    // Warm-up: page cache, postings, Go's heap; not timed.
-    const warm = await Promise.all(vs.map((v) => load(prometheus.url, v.queries, o, endMs)));
-    const times = vs.map(() => [] as number[]);
-    for (let round = 0; round < o.rounds; round++) {
-      const order = vs.map((_, i) => (i + round) % vs.length);
-      for (const i of order) times[i].push((await load(prometheus.url, vs[i].queries, o, endMs)).ms);
-    }
-    const recorded = tileValues(warm[0].outcomes);
-    const raw = tileValues(warm[1].outcomes);
-    const deviations = [...recorded].filter(([k, v]) => raw.has(k) && v !== 0).map(([k, v]) => Math.abs(raw.get(k)! - v) / Math.abs(v));
+    const t = await timeLoads(prometheus.url, variants(data.cfg), o, data.endS * 1000);
     log(`  ${data.cfg.services.length} services: ${o.rounds} rounds done`);
-    return {
-      services: data.cfg.services.length,
-      stepS: Math.max(...warm[0].outcomes.filter((r) => !r.query.instant).map((r) => r.stepS)),
-      maxDeviation: Math.max(0, ...deviations),
-      variants: vs.map((v, i) => {
-        const sorted = [...times[i]].sort((a, b) => a - b);
-        return {
-          variant: v.name,
-          queries: v.queries.length,
-          series: warm[i].outcomes.reduce((a, r) => a + r.series.length, 0),
-          median: percentile(sorted, 50),
-          p95: percentile(sorted, 95),
-          min: sorted[0],
-        };
-      }),
-    };
+    return { services: data.cfg.services.length, stepS: t.stepS, maxDeviation: t.maxDeviation, variants: t.variants };
   } finally {
     await prometheus.stop();
   }

@@ -21,9 +21,11 @@ import type { Topology } from "../../render/topology";
 import { toYaml } from "../../render/yaml";
 import { ruleGroups } from "../../rules";
 import { isAlert, type RecordingRule, type RuleGroup } from "../../rules/model";
+import { RECORDED } from "../../rules/names";
+import { periodRatioExpr } from "../../rules/slo-recording";
 import type { Incident, SynthService } from "./profiles";
 import { PROMTOOL_BIN, withPrometheus } from "./prometheus";
-import { writeOpenMetrics } from "./synthetic";
+import { writeOpenMetricsChunks } from "./synthetic";
 
 const run = promisify(execFile);
 
@@ -39,6 +41,12 @@ export interface BackfillOptions {
   endS: number;
   incidents: Incident[];
   log?: (message: string) => void;
+  /** Keep what <workDir>/data holds and add to it (default: start from an empty TSDB). */
+  append?: boolean;
+  /** Request counts as whole numbers (SynthOptions.integerCounts). */
+  integerCounts?: boolean;
+  /** Backfill only the recording rules this accepts (default: all of them). */
+  rules?: (rule: RecordingRule) => boolean;
 }
 
 /** The recording rules grouped by evaluation layer (layer n reads only layers below n). */
@@ -47,7 +55,8 @@ export function ruleLayers(groups: RuleGroup[]): RuleGroup[][] {
   const rules = recording.flatMap((g) => g.rules);
   const names = new Set(rules.map((r) => r.record));
   // Recorded names contain colons, so a name is delimited by anything but [A-Za-z0-9_:].
-  const deps = (r: RecordingRule) => [...names].filter((n) => new RegExp(`(^|[^\\w:])${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\w:])`).test(r.expr));
+  // A rule reading its own previous value (the period's running sums) is not a dependency.
+  const deps = (r: RecordingRule) => [...names].filter((n) => n !== r.record && new RegExp(`(^|[^\\w:])${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\w:])`).test(r.expr));
   // Layer of a name: the highest layer of the rules recording it; iterate to a fixed point.
   const layerOfName = new Map<string, number>();
   const layerOf = (r: RecordingRule) => Math.max(-1, ...deps(r).map((d) => layerOfName.get(d) ?? 0)) + 1;
@@ -74,8 +83,24 @@ export function ruleLayers(groups: RuleGroup[]): RuleGroup[][] {
   return layers.filter(Boolean);
 }
 
+/**
+ * A rule as a backfill can evaluate it. The period's running sums read their own previous value,
+ * which promtool's range queries do not have: they are left out, and the period is evaluated in
+ * its direct form (the same value, rules/tests/slo-period.test.yml).
+ */
+export function forBackfill<R extends RecordingRule | RuleGroup["rules"][number]>(cfg: StackConfig, r: R): R | null {
+  if (isAlert(r)) return r;
+  const running = [RECORDED.sloErrorsHourly, RECORDED.sloErrorsSinceHour, RECORDED.sloRequestsHourly, RECORDED.sloRequestsSinceHour] as string[];
+  if (running.includes(r.record)) return null;
+  if (r.record === RECORDED.sloErrorRatioPeriod) {
+    const slo = cfg.slos.find((x) => x.name === r.labels?.slo);
+    if (slo) return { ...r, expr: periodRatioExpr(slo, "direct") };
+  }
+  return r;
+}
+
 /** Moves every block directory from `from` into `to`. */
-function moveBlocks(from: string, to: string): number {
+export function moveBlocks(from: string, to: string): number {
   const blocks = fs.readdirSync(from).filter((d) => fs.existsSync(path.join(from, d, "meta.json")));
   for (const b of blocks) fs.renameSync(path.join(from, b), path.join(to, b));
   return blocks.length;
@@ -85,14 +110,15 @@ function moveBlocks(from: string, to: string): number {
 export async function buildTsdb(o: BackfillOptions): Promise<string> {
   const log = o.log ?? (() => undefined);
   const data = path.join(o.workDir, "data");
-  fs.rmSync(data, { recursive: true, force: true });
+  if (!o.append) fs.rmSync(data, { recursive: true, force: true });
   fs.mkdirSync(data, { recursive: true });
-  const om = path.join(o.workDir, "scrapes.om");
-  const written = await writeOpenMetrics(om, { services: o.services, startS: o.startS, endS: o.endS, stepS: 15, incidents: o.incidents });
-  log(`synthetic scrapes: ${written.samples} samples, ${(written.bytes / 2 ** 20).toFixed(0)} MiB`);
-  await run(PROMTOOL_BIN, ["tsdb", "create-blocks-from", "openmetrics", "-q", om, data], { maxBuffer: 1 << 26 });
-  fs.rmSync(om);
-  const layers = ruleLayers(Object.values(ruleGroups(o.cfg, o.topo)).flat());
+  // One file per 2-hour block: promtool reads its input once per block it writes.
+  const written = await writeOpenMetricsChunks(o.workDir, { services: o.services, startS: o.startS, endS: o.endS, stepS: 15, incidents: o.incidents, integerCounts: o.integerCounts }, {}, 7200,
+    async (file) => void (await run(PROMTOOL_BIN, ["tsdb", "create-blocks-from", "openmetrics", "-q", file, data], { maxBuffer: 1 << 26 })));
+  log(`synthetic scrapes: ${written.samples} samples, ${(written.bytes / 2 ** 20).toFixed(0)} MiB in ${written.chunks} files`);
+  const keep = o.rules ?? (() => true);
+  const selected = Object.values(ruleGroups(o.cfg, o.topo)).flat().map((g) => ({ ...g, rules: g.rules.filter((r) => isAlert(r) || keep(r)).map((r) => forBackfill(o.cfg, r)).filter((r) => r !== null) }));
+  const layers = ruleLayers(selected.filter((g) => g.rules.some((r) => !isAlert(r))));
   for (const [i, groups] of layers.entries()) {
     const file = path.join(o.workDir, `rules-layer-${i}.yml`);
     fs.writeFileSync(file, toYaml({ groups }, "dashboards/testing/backfill.ts"));

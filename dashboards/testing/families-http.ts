@@ -9,6 +9,7 @@ import type { SynthService } from "./profiles";
 
 /** up, http_requests_total, http_request_duration_seconds, http_requests_in_flight. */
 export function httpFamilies(o: SynthOptions): Family[] {
+  const count = (v: number) => (o.integerCounts ? String(Math.floor(v)) : fmt(v));
   const target = (svc: SynthService): Labels => ({ job: svc.name, instance: svc.instance, service: svc.name, team: svc.team, tier: svc.tier });
   // Cumulative state per series key; a series exists from its first non-zero increment on.
   const counts = new Map<string, number>();
@@ -28,7 +29,7 @@ export function httpFamilies(o: SynthOptions): Family[] {
             const total = (counts.get(key) ?? 0) + n;
             if (total <= 0) continue;
             counts.set(key, total);
-            lines += `${METRICS.httpRequests}${fmtLabels({ ...target(svc), method: r.method, route: r.route, status })} ${fmt(total)} ${t}\n`;
+            lines += `${METRICS.httpRequests}${fmtLabels({ ...target(svc), method: r.method, route: r.route, status })} ${count(total)} ${t}\n`;
           }
         }
       return lines;
@@ -53,10 +54,14 @@ export function httpFamilies(o: SynthOptions): Family[] {
             buckets.set(key, cum);
             sums.set(key, sum);
             const l = { ...target(svc), method: r.method, route: r.route, status };
-            HTTP_DURATION_BUCKETS.forEach((le, i) => (lines += `${METRICS.httpDuration}_bucket${fmtLabels({ ...l, le: leText(le, svc.language) })} ${fmt(cum[i])} ${t}\n`));
-            lines += `${METRICS.httpDuration}_bucket${fmtLabels({ ...l, le: "+Inf" })} ${fmt(cum[HTTP_DURATION_BUCKETS.length])} ${t}\n`;
-            lines += `${METRICS.httpDuration}_count${fmtLabels(l)} ${fmt(cum[HTTP_DURATION_BUCKETS.length])} ${t}\n`;
-            lines += `${METRICS.httpDuration}_sum${fmtLabels(l)} ${fmt(sum)} ${t}\n`;
+            const keep = o.bucketFilter;
+            HTTP_DURATION_BUCKETS.forEach((le, i) => {
+              const text = leText(le, svc.language);
+              if (!keep || keep(svc.name, text)) lines += `${METRICS.httpDuration}_bucket${fmtLabels({ ...l, le: text })} ${count(cum[i])} ${t}\n`;
+            });
+            if (!keep || keep(svc.name, "+Inf")) lines += `${METRICS.httpDuration}_bucket${fmtLabels({ ...l, le: "+Inf" })} ${count(cum[HTTP_DURATION_BUCKETS.length])} ${t}\n`;
+            lines += `${METRICS.httpDuration}_count${fmtLabels(l)} ${count(cum[HTTP_DURATION_BUCKETS.length])} ${t}\n`;
+            if (!keep) lines += `${METRICS.httpDuration}_sum${fmtLabels(l)} ${fmt(sum)} ${t}\n`;
           }
         }
       return lines;

@@ -1,7 +1,9 @@
 /**
- * The other families the dashboards read: process metrics and limits (the local stack's
- * resource source), network counters (cAdvisor per pod, node-exporter per host interface), and
- * the business metrics of payment-processor and merchant-api (docs/metrics.md).
+ * The other families the dashboards read: each service's container as cAdvisor reports it
+ * (working set, CPU, limits: the resource source of every stack), the process metrics and
+ * limits the services export about themselves (the local stack's no-cgroup fallback reads
+ * those), network counters (cAdvisor per pod, node-exporter per host interface), and the
+ * business metrics of payment-processor and merchant-api (docs/metrics.md).
  */
 import { JOBS, METRICS } from "../../config/conventions";
 import { CURRENCIES, CURRENCY_USD_RATES, MERCHANTS, OTHER_MERCHANT } from "../../services/fleet";
@@ -42,28 +44,47 @@ function gauge(name: string, keys: Array<{ labels: Labels; value: (t: number, k:
   };
 }
 
-/** The memory limit every simulated service reports (the local stack's, local/plan.ts). */
+/** The memory limit of every simulated container (payment-processor's in fleetResources). */
 const LIMIT_BYTES = 256 * 2 ** 20;
+/** Its CPU quota: 0.5 cores over a 100 ms period. */
+const CPU_QUOTA = { quotaUs: 50_000, periodUs: 100_000 };
+
+/** A footprint, a slow wave and a little noise: 20-60% of the 256 MiB limit; 95% in a memory incident. */
+function memoryBytes(o: SynthOptions, svc: SynthService, t: number, k: number): number | null {
+  if (stateAt(o, svc, t).down) return null;
+  if (stateAt(o, svc, t).memoryRunaway) return Math.round(0.95 * LIMIT_BYTES);
+  // Each service its own footprint (60-140 MiB, from its name), as real services differ.
+  const base = 100 * jitter(`${svc.name}footprint`, 0, 0.4);
+  return Math.round((base + 10 * Math.sin(t / 3600)) * 2 ** 20 * jitter(`${svc.name}mem`, k, 0.02));
+}
+const cpuPerSecond = (o: SynthOptions, svc: SynthService, t: number, k: number) => (stateAt(o, svc, t).down ? null : 0.02 + rpsAt(o, svc, t, k) * 0.0004);
+
+/**
+ * Each service's container as cAdvisor reports it after the scrape relabelling (service and
+ * pod; on the local stack the pod is the service's cgroup, named after it).
+ */
+export function containerFamilies(o: SynthOptions): Family[] {
+  const labels = (svc: SynthService): Labels => ({ job: JOBS.cadvisor, instance: "127.0.0.1:8088", id: `/monitoring-stack/local-synthetic/${svc.name}`, service: svc.name, pod: svc.name });
+  const each = <T>(f: (svc: SynthService) => T) => o.services.map(f);
+  const spec = (value: number) => each((svc) => ({ labels: labels(svc), value: (t: number) => (stateAt(o, svc, t).down ? null : value) }));
+  return [
+    gauge("container_memory_working_set_bytes", each((svc) => ({ labels: labels(svc), value: (t, k) => memoryBytes(o, svc, t, k) }))),
+    gauge("container_spec_memory_limit_bytes", spec(LIMIT_BYTES)),
+    counter("container_cpu_usage_seconds_total", each((svc) => ({ labels: { ...labels(svc), cpu: "total" }, perSecond: (t, k) => cpuPerSecond(o, svc, t, k), always: true })), o.stepS),
+    gauge("container_spec_cpu_quota", spec(CPU_QUOTA.quotaUs)),
+    gauge("container_spec_cpu_period", spec(CPU_QUOTA.periodUs)),
+  ];
+}
 
 /** Resident memory, CPU time and the limits each service reports about itself. */
 export function processFamilies(o: SynthOptions): Family[] {
   const up = (svc: SynthService, t: number) => !stateAt(o, svc, t).down;
   const each = <T>(f: (svc: SynthService) => T) => o.services.map(f);
   return [
-    gauge("process_resident_memory_bytes", each((svc) => ({
-      labels: target(svc),
-      // A footprint, a slow wave and a little noise: 20-60% of the 256 MiB limit; 95% in a memory incident.
-      value: (t, k) => {
-        if (!up(svc, t)) return null;
-        if (stateAt(o, svc, t).memoryRunaway) return Math.round(0.95 * LIMIT_BYTES);
-        // Each service its own footprint (60-140 MiB, from its name), as real services differ.
-        const base = 100 * jitter(`${svc.name}footprint`, 0, 0.4);
-        return Math.round((base + 10 * Math.sin(t / 3600)) * 2 ** 20 * jitter(`${svc.name}mem`, k, 0.02));
-      },
-    }))),
+    gauge("process_resident_memory_bytes", each((svc) => ({ labels: target(svc), value: (t, k) => memoryBytes(o, svc, t, k) }))),
     counter("process_cpu_seconds_total", each((svc) => ({
       labels: target(svc),
-      perSecond: (t, k) => (up(svc, t) ? 0.02 + rpsAt(o, svc, t, k) * 0.0004 : null),
+      perSecond: (t, k) => cpuPerSecond(o, svc, t, k),
       always: true,
     })), o.stepS),
     gauge(METRICS.memoryLimit, each((svc) => ({ labels: target(svc), value: (t) => (up(svc, t) ? LIMIT_BYTES : null) }))),
@@ -80,7 +101,7 @@ export function networkFamilies(o: SynthOptions): Family[] {
     const bytesPerRequest = dir === "receive" ? 1200 : 2600;
     return [
       counter(`container_network_${dir}_bytes_total`, containers.map((svc) => ({
-        labels: { job: JOBS.cadvisor, instance: "cadvisor:8080", service: svc.name, pod: svc.instance, interface: "eth0" },
+        labels: { job: JOBS.cadvisor, instance: "127.0.0.1:8088", service: svc.name, pod: svc.name, interface: "eth0" },
         perSecond: (t, k) => (stateAt(o, svc, t).down ? null : rpsAt(o, svc, t, k) * bytesPerRequest),
         always: true,
       })), o.stepS),

@@ -1,7 +1,7 @@
 /**
  * The data set the dashboard data tests run on: the dev stack's 12 services as the local stack
- * deploys them (dev config, local topology: CPU and memory from the services' own process
- * metrics), three hours of scrapes, the recorded series of the real rules, and two incidents
+ * deploys them (dev config, local topology: each service in its cgroup, CPU and memory from
+ * cAdvisor), three hours of scrapes, the recorded series of the real rules, and two incidents
  * in the middle of the last hour so that "before", "during" and "after" can all be checked:
  *
  *   end-45m .. end-30m   payment-processor answers every request 5xx
@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseStackConfig, readStackFile } from "../../config/load";
 import type { StackConfig } from "../../config/schema";
+import { instanceCgroup } from "../../local/cgroups";
 import { localTopology, type Topology } from "../../render/topology";
 import { buildTsdb } from "./backfill";
 import { synthServices, type Incident } from "./profiles";
@@ -19,7 +20,8 @@ import { synthServices, type Incident } from "./profiles";
 /** The stack under test: the dev config on the local topology (as local/ runs it). */
 export function localStack(): { cfg: StackConfig; topo: Topology } {
   const cfg = parseStackConfig(readStackFile("dev").raw, { present: new Set(), required: false }, "dev");
-  return { cfg, topo: localTopology(cfg, path.join(os.tmpdir(), "dashboards-local-stack")) };
+  const stateDir = path.join(os.tmpdir(), "dashboards-local-stack");
+  return { cfg, topo: localTopology(cfg, stateDir, undefined, { serviceCgroups: instanceCgroup(stateDir, {}) }) };
 }
 
 /** A built data set. */

@@ -13,6 +13,18 @@ export interface SynthOptions {
   endS: number;
   stepS: number;
   incidents: Incident[];
+  /**
+   * Request counts (http_requests_total, histogram buckets and _count) as whole numbers, as the
+   * services export them. Off by default (the dashboard checks compare exact fractions); the
+   * steady-state benchmark turns it on so bytes per sample on disk are those of real counters.
+   */
+  integerCounts?: boolean;
+  /**
+   * Write only the histogram buckets this accepts (by service and `le` text) and no _sum: for data
+   * sets that need a few buckets of many series (the steady-state benchmark's 30 days of SLO
+   * inputs), so the lines no one reads are never formatted. Default: every bucket and _sum.
+   */
+  bucketFilter?: (service: string, le: string) => boolean;
 }
 
 export type Labels = Record<string, string>;

@@ -31,7 +31,10 @@ export interface SynthService {
   errorRatio: number;
   errorStatus: string;
   routes: SynthRoute[];
-  /** Emit cAdvisor network counters for this service (as docker/kubernetes do; the local stack has none). */
+  /**
+   * Emit cAdvisor network counters for this service (as docker/kubernetes do; a local service
+   * shares the host's network, so its cgroup has no interface of its own).
+   */
   containerNetwork: boolean;
 }
 
@@ -88,13 +91,22 @@ export function synthServices(cfg: StackConfig): SynthService[] {
 /**
  * The stack config with its services cloned to `count` services (the benchmark's 120):
  * copy k of service s is "s-copyk" with s's team, tier and profile; the originals keep their
- * names, so the SLOs (and their recording rules) still apply to them.
+ * names, so the SLOs (and their recording rules) still apply to them. With `cloneSlos`, every
+ * copy of a service with SLOs gets the same SLOs ("<slo>-copyk"): a 10x fleet that is 10x the
+ * company has 10x the SLOs, which is what the rule-evaluation benchmark must carry.
  */
-export function scaledConfig(cfg: StackConfig, count: number): StackConfig {
+export function scaledConfig(cfg: StackConfig, count: number, options: { cloneSlos?: boolean } = {}): StackConfig {
   const services = Array.from({ length: count }, (_, i) => {
     const svc = cfg.services[i % cfg.services.length];
     const copy = Math.floor(i / cfg.services.length);
     return { ...svc, name: copy === 0 ? svc.name : `${svc.name}-copy${copy}`, targets: [`127.0.0.1:${10000 + i}`] };
   });
-  return { ...cfg, services };
+  if (!options.cloneSlos) return { ...cfg, services };
+  const copies = Math.ceil(count / cfg.services.length);
+  const slos = Array.from({ length: copies }, (_, copy) =>
+    cfg.slos
+      .filter((slo) => services.some((s) => s.name === (copy === 0 ? slo.service : `${slo.service}-copy${copy}`)))
+      .map((slo) => (copy === 0 ? slo : { ...slo, name: `${slo.name}-copy${copy}`, service: `${slo.service}-copy${copy}` })),
+  ).flat();
+  return { ...cfg, services, slos };
 }

@@ -32,7 +32,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts Prometheus on `dataDir` and waits until /-/ready answers 200 (or throws with its log). */
-export async function startPrometheus(dataDir: string, timeoutMs = 60_000): Promise<RunningPrometheus> {
+export async function startPrometheus(dataDir: string, timeoutMs = 60_000, extraArgs: string[] = []): Promise<RunningPrometheus> {
   const config = path.join(dataDir, "..", "prometheus.yml");
   fs.writeFileSync(config, "global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n");
   const port = await freePort();
@@ -43,8 +43,9 @@ export async function startPrometheus(dataDir: string, timeoutMs = 60_000): Prom
       `--storage.tsdb.path=${dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
       // Backfilled blocks may be older than the default 15 days on a long-lived bench cache.
-      "--storage.tsdb.retention.time=90d",
+      ...(extraArgs.some((a) => a.startsWith("--storage.tsdb.retention.time")) ? [] : ["--storage.tsdb.retention.time=90d"]),
       "--log.level=warn",
+      ...extraArgs,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );

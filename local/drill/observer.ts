@@ -14,6 +14,8 @@ export interface DrillEndpoints {
   receiversUrl: string | null;
   /** The drilled service's admin (chaos) API. */
   adminUrl: string;
+  /** The local stack's state directory (supervisor records, the services' cgroups); null on dev/prod. */
+  stateDir?: string | null;
 }
 
 /** An alert as Prometheus reports it, keyed by its identifying labels. */
@@ -56,9 +58,17 @@ export async function queryValue(prometheusUrl: string, expr: string): Promise<n
 
 /** Alert name mentioned in a notification (our templates put it in the summary/title). */
 export function alertNameOf(n: NotificationRecord): string | null {
+  return alertNamesOf(n)[0] ?? null;
+}
+
+/**
+ * Every alert name in a notification: a group of several alert names (a pod's two memory
+ * alerts share one) prints them joined by "+" (render/alertmanager.ts common.alertnames).
+ */
+export function alertNamesOf(n: NotificationRecord): string[] {
   const text = `${n.summary ?? ""} ${n.slack?.title ?? ""}`;
-  const m = /\] ([A-Z][A-Za-z0-9]+)/.exec(text);
-  return m ? m[1] : null;
+  const m = /\] ([A-Z][A-Za-z0-9]+(?:\+[A-Z][A-Za-z0-9]+)*)/.exec(text);
+  return m ? m[1].split("+") : [];
 }
 
 export class Observer {
@@ -76,6 +86,8 @@ export class Observer {
     private readonly ep: DrillEndpoints,
     private readonly cfg: StackConfig,
     private readonly sampleFn: () => Promise<{ serviceValue?: number; prometheusValue?: number }>,
+    /** Follow the ops overview's colour of the timeline's service (off for multi-service drills). */
+    private readonly watchOverview = true,
   ) {}
 
   /** Alerts already active when the drill starts (reported, and not blamed on the drill). */
@@ -121,12 +133,14 @@ export class Observer {
       this.notifications.push(n);
       const action = n.receiver === "pagerduty" ? (n.pagerduty?.event_action ?? "?") : (n.slack?.status ?? "?");
       this.t.add("notification", `${n.receiver} ${action}: ${n.summary ?? n.slack?.title ?? ""}${n.accepted ? "" : " (REJECTED)"}`, {
-        receiver: n.receiver, action, alertname: alertNameOf(n), service: n.service, accepted: n.accepted, receivedAtMs: n.receivedAtMs,
+        receiver: n.receiver, action, alertname: alertNameOf(n), alertnames: alertNamesOf(n), service: n.service, accepted: n.accepted, receivedAtMs: n.receivedAtMs,
+        outcome: n.pagerduty?.outcome ?? null, incident: n.pagerduty?.incident ?? null,
       }, n.receivedAtMs);
     }
   }
 
   private async pollOverview(): Promise<void> {
+    if (!this.watchOverview) return;
     const health = await overviewHealth(this.cfg, this.ep.prometheusUrl);
     const colour = health[this.t.service]?.health ?? null;
     if (colour !== this.overview) {

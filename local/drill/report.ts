@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Timeline } from "./timeline";
 
-const MARKED = new Set(["fault_start", "threshold_crossed", "alert_firing", "alert_resolved", "notification", "overview", "fault_end"]);
+const MARKED = new Set(["fault_start", "threshold_crossed", "alert_firing", "alert_resolved", "notification", "overview", "fault_end", "oom_kill", "restart", "recovered", "oom_counted"]);
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** An SVG line chart of the sampled signal with the drill's events as vertical markers. */
@@ -22,7 +22,7 @@ export function chartSvg(t: Timeline, title: string, threshold: number | null): 
     t.samples.filter((s) => pick(s) !== undefined).map((s, i) => `${i ? "L" : "M"}${x(s.at).toFixed(1)},${y(pick(s)!).toFixed(1)}`).join(" ");
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * yMax);
   const marks = t.events.filter((e) => MARKED.has(e.kind));
-  const colour = (k: string) => ({ fault_start: "#d62728", fault_end: "#2ca02c", alert_firing: "#ff7f0e", alert_resolved: "#17becf", notification: "#9467bd", overview: "#8c564b", threshold_crossed: "#e377c2" })[k] ?? "#777";
+  const colour = (k: string) => ({ fault_start: "#d62728", fault_end: "#2ca02c", alert_firing: "#ff7f0e", alert_resolved: "#17becf", notification: "#9467bd", overview: "#8c564b", threshold_crossed: "#e377c2", oom_kill: "#000000", restart: "#bcbd22", recovered: "#2ca02c", oom_counted: "#7f7f7f" })[k] ?? "#777";
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${L}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>
@@ -30,7 +30,7 @@ ${ticks.map((v) => `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stro
 ${threshold !== null ? `<line x1="${L}" x2="${W - R}" y1="${y(threshold)}" y2="${y(threshold)}" stroke="#d62728" stroke-dasharray="6,4"/><text x="${W - R}" y="${y(threshold) - 4}" text-anchor="end" fill="#d62728">threshold ${(threshold * 100).toFixed(0)}%</text>` : ""}
 <path d="${line((s) => s.serviceValue)}" fill="none" stroke="#1f77b4" stroke-width="2"/>
 <path d="${line((s) => s.prometheusValue)}" fill="none" stroke="#ff7f0e" stroke-width="2" stroke-dasharray="4,2"/>
-<text x="${L + 10}" y="${T + 14}" fill="#1f77b4">— service's own ratio</text><text x="${L + 160}" y="${T + 14}" fill="#ff7f0e">- - Prometheus recorded series</text>
+<text x="${L + 10}" y="${T + 14}" fill="#1f77b4">— working set / limit (the service's cgroup, read from the kernel)</text><text x="${L + 400}" y="${T + 14}" fill="#ff7f0e">- - Prometheus recorded series (cAdvisor)</text>
 ${marks.map((e, i) => {
     // Labels right of the middle hang to the left of their marker so they stay inside the picture.
     const right = x(e.at) > (L + W - R) / 2;

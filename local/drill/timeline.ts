@@ -16,6 +16,14 @@ export type EventKind =
   | "overview"
   | "fault_end"
   | "drill_end"
+  /** The kernel's OOM killer killed the service (its cgroup's oom_kill counter rose). */
+  | "oom_kill"
+  /** The supervisor restarted the service (pids.json: restarts, lastExit). */
+  | "restart"
+  /** The service answers again after being killed. */
+  | "recovered"
+  /** cAdvisor's count of the kill reached Prometheus (service_pod:container_oom_events:increase5m > 0). */
+  | "oom_counted"
   | "info";
 
 /** One thing that happened, at epoch milliseconds `at`. */
@@ -31,7 +39,7 @@ export interface DrillEvent {
 /** One sample of the watched signals. */
 export interface Sample {
   at: number;
-  /** The service's own view (e.g. RSS / limit), when it reports one. */
+  /** The service's own view: its cgroup's working set / limit (or RSS / the limit it was told). */
   serviceValue?: number;
   /** What Prometheus' recorded series says. */
   prometheusValue?: number;

@@ -4,12 +4,14 @@
  * and the group timers change. This proves that our validators accept what Alertmanager
  * really sends, and that routing, grouping and resolve reach the right place once.
  *
- * Runs Debian's 0.25 (what the local stack runs) and, when it has been built, 0.28.1 (the
- * image's version; ALERTMANAGER28 or .local/bin/alertmanager-0.28.1).
+ * Runs 0.28.1, the images' version and the local stack's (scripts/tools/find.ts): the heartbeat
+ * receiver reads its URL from a file (url_file), which Debian's 0.25 does not know. With it, the
+ * dead man's switch stand-in end to end: the Watchdog's heartbeats keep it up, and when they
+ * stop (Prometheus stops re-sending the Watchdog) it pages through the PagerDuty stand-in, then
+ * resolves when they come back.
  */
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { SUBDIRS } from "../../config/conventions";
@@ -17,27 +19,22 @@ import { ALERTMANAGER_CONFIG_FILE, TEMPLATE_FILE, alertmanagerArgs, renderAlertm
 import { placeholderSecrets, renderSecretFiles } from "../../render/stack";
 import { DEFAULT_LOCAL_PORTS, localTopology } from "../../render/topology";
 import { stackConfig } from "../../tests/helpers/render-tmp";
+import { freePort } from "../../tests/helpers/ports";
+import { optional, skipReason } from "../../scripts/tools/find";
 import { fetchIncidents, waitForNotifications } from "./client";
 import { startReceivers, type Receivers } from "./server";
 
-const ROOT = path.resolve(__dirname, "../..");
 const KEY = "5f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5";
 const TOKEN = "amtest0token";
 /** Each wait is bounded: group_wait 1s and group_interval 2s leave a wide margin. */
 const WAIT = { timeoutMs: 20_000 };
 
-const binaries = [
-  { label: "0.25 (Debian)", file: "/usr/bin/prometheus-alertmanager", required: true },
-  { label: "0.28.1 (image)", file: process.env.ALERTMANAGER28 ?? path.join(ROOT, ".local/bin/alertmanager-0.28.1"), required: false },
-].filter((b) => b.required || fs.existsSync(b.file));
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, "127.0.0.1", ok));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((ok) => s.close(ok));
-  return port;
-}
+const binaries = [optional("alertmanager")]
+  .filter((t): t is NonNullable<typeof t> => t !== null)
+  .map((t) => ({ label: t.label, file: t.path }));
+if (binaries.length === 0) test.skip(`Alertmanager with the project's config (${skipReason("alertmanager")})`, () => undefined);
+/** The heartbeat in this test: every 2 s, paged after 2 s + 1 s of silence. */
+const HEARTBEAT = { periodSeconds: 2, graceSeconds: 1 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gone = (pid: number) => {
   try {
@@ -75,14 +72,14 @@ describe.each(binaries)("Alertmanager $label with the project's config", ({ file
     startsAt = new Date(Date.now() - 60_000).toISOString();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "receivers-am-"));
     logFile = path.join(dir, "alertmanager.log");
-    receivers = await startReceivers({ pagerdutyPort: 0, slackPort: 0, stateDir: path.join(dir, "receivers"), slackToken: TOKEN, pagerdutyRoutingKey: KEY });
+    receivers = await startReceivers({ pagerdutyPort: 0, slackPort: 0, stateDir: path.join(dir, "receivers"), slackToken: TOKEN, pagerdutyRoutingKey: KEY, heartbeat: { port: 0, token: "hb0token", ...HEARTBEAT } });
     const dev = stackConfig("dev");
     // Short timers so the test takes seconds; everything else is what dev deploys.
-    const cfg = { ...dev, alertmanager: { ...dev.alertmanager, pagerdutyUrl: receivers.pagerdutyUrl, criticalGroupWait: "1s", warningGroupWait: "1s", groupInterval: "2s" } };
+    const cfg = { ...dev, alertmanager: { ...dev.alertmanager, pagerdutyUrl: receivers.pagerdutyUrl, criticalGroupWait: "1s", warningGroupWait: "1s", groupInterval: "2s", heartbeat: { enabled: true, interval: `${HEARTBEAT.periodSeconds}s`, grace: `${HEARTBEAT.graceSeconds}s` } } };
     const port = await freePort();
     amUrl = `http://127.0.0.1:${port}`;
     const topo = localTopology(cfg, dir, { ...DEFAULT_LOCAL_PORTS, alertmanager: port });
-    const secrets = renderSecretFiles(cfg, { ...placeholderSecrets(cfg), pagerdutyRoutingKey: KEY, slackWebhookUrl: receivers.slackWebhookUrl }).filter((f) => f.owner === "alertmanager");
+    const secrets = renderSecretFiles(cfg, { ...placeholderSecrets(cfg), pagerdutyRoutingKey: KEY, slackWebhookUrl: receivers.slackWebhookUrl, heartbeatUrl: receivers.heartbeatUrl! }).filter((f) => f.owner === "alertmanager");
     const files = [
       { path: ALERTMANAGER_CONFIG_FILE, content: renderAlertmanagerConfig(cfg, topo) },
       { path: `${SUBDIRS.templates}/${TEMPLATE_FILE}`, content: renderAlertmanagerTemplates() },
@@ -151,6 +148,48 @@ describe.each(binaries)("Alertmanager $label with the project's config", ({ file
     expect(JSON.parse(resolved.raw).attachments[0].color).toBe("good");
     expect(receivers.store.query({ accepted: false })).toEqual([]);
     expect((await fetchIncidents(receivers.uiUrl, { service: "payment-processor" })).map((i) => i.state)).toEqual(["resolved"]);
+  }, 60_000);
+
+  it("the Watchdog keeps the dead man's switch up; when it stops coming the switch pages through PagerDuty, and resolves when it returns", async () => {
+    const watchdog = (validFor: number) => ({
+      labels: { alertname: "Watchdog", severity: "info", service: "monitoring", team: "platform" },
+      annotations: { summary: "heartbeat", description: "1", runbook_url: "https://runbooks.example.com/Watchdog", dashboard_url: "https://grafana.example.com/d/ops-overview" },
+      startsAt,
+      // As Prometheus sends it: valid until 4 resend delays (here 4 x 0.5 s) after the last send.
+      endsAt: new Date(Date.now() + validFor).toISOString(),
+    });
+    const t0 = Date.now();
+    // "Prometheus" re-sends the Watchdog every 500 ms for 6 s.
+    for (let i = 0; i < 12; i++) {
+      await postAlerts([watchdog(2000)]);
+      await sleep(500);
+    }
+    const up = receivers.heartbeat!.status();
+    expect(up.state).toBe("up");
+    expect(up.pings).toBeGreaterThanOrEqual(2);
+    // ...and then stops (it died). Alertmanager drops the Watchdog 2 s later, the last ping has
+    // gone by then, and the switch pages 3 s after it.
+    const stopped = Date.now();
+    const [page] = await waitForNotifications(receivers.uiUrl, { receiver: "pagerduty", since: t0, service: "monitoring" }, (l) => l.length >= 1, { ...WAIT, what: "the dead man's switch page" });
+    const after = (page.receivedAtMs - stopped) / 1000;
+    process.stdout.write(`dead man's switch: paged ${after.toFixed(1)}s after the last Watchdog send\n`);
+    expect(after).toBeGreaterThanOrEqual(HEARTBEAT.periodSeconds + HEARTBEAT.graceSeconds - 0.5);
+    expect(after).toBeLessThan(2 + HEARTBEAT.periodSeconds * 2 + HEARTBEAT.graceSeconds + 2);
+    expect(page).toMatchObject({ accepted: true, pagerduty: { event_action: "trigger", severity: "critical", outcome: "opened", dedup_key: "dead-mans-switch" } });
+    expect(page.summary).toMatch(/^Dead man's switch: no heartbeat from Alertmanager for \d+s/);
+    expect((await fetchIncidents(receivers.uiUrl, { service: "monitoring" })).map((i) => i.state)).toEqual(["open"]);
+    // Heartbeats are never a person's notification: nothing of the Watchdog's in PagerDuty or Slack.
+    expect(receivers.store.query({ since: t0 }).filter((r) => r.raw.includes("Watchdog"))).toEqual([]);
+    // "Prometheus" is back: the next heartbeat resolves the incident.
+    const back = Date.now();
+    const resend = setInterval(() => void postAlerts([watchdog(2000)]).catch(() => undefined), 500);
+    try {
+      const [resolve] = await waitForNotifications(receivers.uiUrl, { receiver: "pagerduty", since: back, service: "monitoring" }, (l) => l.length >= 1, { ...WAIT, what: "the dead man's switch resolve" });
+      expect(resolve).toMatchObject({ accepted: true, pagerduty: { event_action: "resolve", dedup_key: "dead-mans-switch", outcome: "resolved" } });
+    } finally {
+      clearInterval(resend);
+    }
+    expect((await fetchIncidents(receivers.uiUrl, { service: "monitoring" })).map((i) => i.state)).toEqual(["resolved"]);
   }, 60_000);
 
   it("stops Alertmanager and the stand-ins, leaving no process or listener behind", async () => {

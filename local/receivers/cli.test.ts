@@ -43,7 +43,7 @@ describe("parseArgs", () => {
 
   it("reports every problem at once, saying what is allowed", () => {
     expect(() => parseArgs(["--pagerduty-port", "http", "--bogus"], {})).toThrow(
-      'receivers: unknown argument "--bogus"; known: --host, --pagerduty-port, --slack-port, --state-dir, --slack-token, --slack-token-file, --pagerduty-routing-key, --pagerduty-routing-key-file; ' +
+      'receivers: unknown argument "--bogus"; known: --host, --pagerduty-port, --slack-port, --state-dir, --slack-token, --slack-token-file, --pagerduty-routing-key, --pagerduty-routing-key-file, --heartbeat-port, --heartbeat-token-file, --heartbeat-period, --heartbeat-grace; ' +
         '--pagerduty-port (or RECEIVERS_PAGERDUTY_PORT): got "http"; allowed: a port from 0 to 65535 (0 = any free port); ' +
         "--state-dir (or RECEIVERS_STATE_DIR) is required: the directory notifications.jsonl is kept in; " +
         "--slack-token or --slack-token-file (or RECEIVERS_SLACK_TOKEN) is required: the token the webhook URL must end with",

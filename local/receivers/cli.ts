@@ -7,7 +7,8 @@
  * Slack URL without its token) and `{"event":"stopped"}` after a clean stop.
  */
 import * as fs from "fs";
-import { startReceivers, type ReceiversOptions } from "./server";
+import { durationSeconds } from "../../config/validate";
+import { startReceivers, type HeartbeatOptions, type ReceiversOptions } from "./server";
 
 /** Flags, each with the environment variable that can stand in for it. */
 export const FLAGS = {
@@ -19,11 +20,15 @@ export const FLAGS = {
   "--slack-token-file": "RECEIVERS_SLACK_TOKEN_FILE",
   "--pagerduty-routing-key": "RECEIVERS_PAGERDUTY_ROUTING_KEY",
   "--pagerduty-routing-key-file": "RECEIVERS_PAGERDUTY_ROUTING_KEY_FILE",
+  "--heartbeat-port": "RECEIVERS_HEARTBEAT_PORT",
+  "--heartbeat-token-file": "RECEIVERS_HEARTBEAT_TOKEN_FILE",
+  "--heartbeat-period": "RECEIVERS_HEARTBEAT_PERIOD",
+  "--heartbeat-grace": "RECEIVERS_HEARTBEAT_GRACE",
 } as const;
 type Flag = keyof typeof FLAGS;
 
-/** Default ports, those of local/config.ts (8291 PagerDuty, 8292 Slack). */
-export const DEFAULT_PORTS = { pagerduty: 8291, slack: 8292 };
+/** Default ports, those of local/config.ts (8291 PagerDuty, 8292 Slack, 8293 the dead man's switch). */
+export const DEFAULT_PORTS = { pagerduty: 8291, slack: 8292, heartbeat: 8293 };
 
 /** Parses argv and env into options; throws one error naming every problem. */
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ReceiversOptions {
@@ -63,8 +68,32 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const slackToken = fromFile("--slack-token", "--slack-token-file");
   if (!slackToken) problems.push(`--slack-token or --slack-token-file (or ${FLAGS["--slack-token"]}) is required: the token the webhook URL must end with`);
   const pagerdutyRoutingKey = fromFile("--pagerduty-routing-key", "--pagerduty-routing-key-file") || undefined;
+  const heartbeat = parseHeartbeat(value, fromFile, port, problems);
   if (problems.length > 0) throw new Error(`receivers: ${problems.join("; ")}`);
-  return { host: value("--host") ?? "127.0.0.1", pagerdutyPort, slackPort, stateDir: stateDir!, slackToken: slackToken!, pagerdutyRoutingKey };
+  return { host: value("--host") ?? "127.0.0.1", pagerdutyPort, slackPort, stateDir: stateDir!, slackToken: slackToken!, pagerdutyRoutingKey, ...(heartbeat ? { heartbeat } : {}) };
+}
+
+/** The dead man's switch flags: all or none (the token file turns it on). */
+function parseHeartbeat(
+  value: (f: Flag) => string | undefined,
+  fromFile: (f: Flag, fileFlag: Flag) => string | undefined,
+  port: (f: Flag, dflt: number) => number,
+  problems: string[],
+): HeartbeatOptions | undefined {
+  const token = value("--heartbeat-token-file") === undefined ? undefined : fromFile("--heartbeat-token-file", "--heartbeat-token-file");
+  const given = (["--heartbeat-port", "--heartbeat-period", "--heartbeat-grace"] as Flag[]).filter((f) => value(f) !== undefined);
+  if (token === undefined) {
+    if (given.length > 0) problems.push(`${given.join(", ")} need --heartbeat-token-file (the dead man's switch is off without it)`);
+    return undefined;
+  }
+  const seconds = (f: Flag, dflt: number) => {
+    const v = value(f);
+    if (v === undefined) return dflt;
+    const s = durationSeconds(v);
+    if (!Number.isFinite(s) || s < 0) problems.push(`${f} (or ${FLAGS[f]}): got "${v}"; allowed: a duration such as 1m or 30s`);
+    return s;
+  };
+  return { port: port("--heartbeat-port", DEFAULT_PORTS.heartbeat), token: token ?? "", periodSeconds: seconds("--heartbeat-period", 60), graceSeconds: seconds("--heartbeat-grace", 30) };
 }
 
 async function main(): Promise<void> {
@@ -80,6 +109,7 @@ async function main(): Promise<void> {
     stateDir: opts.stateDir,
     notifications: r.store.all().length,
     routingKeyChecked: opts.pagerdutyRoutingKey !== undefined,
+    ...(r.heartbeatUrl ? { heartbeatUrl: r.heartbeatUrl.replace(/[^/]+$/, "<token>"), heartbeat: { periodSeconds: opts.heartbeat!.periodSeconds, graceSeconds: opts.heartbeat!.graceSeconds } } : {}),
   });
   let stopping = false;
   const shutdown = (signal: string) => {

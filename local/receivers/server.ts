@@ -10,6 +10,7 @@
 import * as http from "http";
 import * as net from "net";
 import type { AddressInfo } from "net";
+import { HeartbeatSwitch, heartbeatEvent, type HeartbeatTransition } from "./heartbeat";
 import { renderPage } from "./html";
 import { IncidentTracker, type IncidentState } from "./incidents";
 import { PAGERDUTY_LIMITS } from "./pagerduty";
@@ -29,7 +30,23 @@ export interface ReceiversOptions {
   slackToken: string;
   /** When set, PagerDuty events with another routing key are refused ("Invalid routing key"). */
   pagerdutyRoutingKey?: string;
+  /** The dead man's switch stand-in on a third port (local/receivers/heartbeat.ts). */
+  heartbeat?: HeartbeatOptions;
 }
+
+/** Options of the dead man's switch stand-in. */
+export interface HeartbeatOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** The last segment of the ping URL (letters and digits): the credential Alertmanager holds. */
+  token: string;
+  /** Pings are expected every `periodSeconds`; the switch pages after period + grace of silence. */
+  periodSeconds: number;
+  graceSeconds: number;
+}
+
+/** Routing key the switch pages with when the PagerDuty stand-in checks none (PagerDuty's are 32 characters). */
+export const HEARTBEAT_ROUTING_KEY = "deadmansswitchstandin00000000000";
 
 /** Running stand-ins. */
 export interface Receivers {
@@ -42,6 +59,9 @@ export interface Receivers {
   uiUrls: { pagerduty: string; slack: string };
   store: NotificationStore;
   incidents: IncidentTracker;
+  /** The dead man's switch, when configured: its ping URL (a credential) and its state. */
+  heartbeatUrl?: string;
+  heartbeat?: HeartbeatSwitch;
   /** Stops both listeners (dropping idle connections) and closes the store. */
   close(): Promise<void>;
 }
@@ -66,26 +86,87 @@ export async function startReceivers(o: ReceiversOptions): Promise<Receivers> {
 
   const pd = http.createServer((req, res) => void handle(req, res, ctx, "pagerduty"));
   const slack = http.createServer((req, res) => void handle(req, res, ctx, "slack"));
+  const hb = o.heartbeat;
+  if (hb && !/^[A-Za-z0-9]+$/.test(hb.token)) throw new Error("receivers: heartbeat token must be letters and digits (it is the last segment of the ping URL)");
+  const sw = hb ? new HeartbeatSwitch(hb.periodSeconds, hb.graceSeconds) : undefined;
+  const hbServer = hb ? http.createServer((req, res) => void handleHeartbeat(req, res, hb.token, sw!, (t) => pager.send(t))) : undefined;
+  const servers = [pd, slack, ...(hbServer ? [hbServer] : [])];
   try {
-    await Promise.all([listen(pd, host, o.pagerdutyPort, "PagerDuty"), listen(slack, host, o.slackPort, "Slack")]);
+    await Promise.all([listen(pd, host, o.pagerdutyPort, "PagerDuty"), listen(slack, host, o.slackPort, "Slack"), ...(hbServer ? [listen(hbServer, host, hb!.port, "heartbeat")] : [])]);
   } catch (e) {
-    await Promise.all([stop(pd), stop(slack)]);
+    await Promise.all(servers.map(stop));
     store.close();
     throw e;
   }
   const base = (s: http.Server) => `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${(s.address() as AddressInfo).port}`;
+  const pagerdutyUrl = `${base(pd)}/v2/enqueue`;
+  const pager = new SwitchPager(pagerdutyUrl, o.pagerdutyRoutingKey ?? HEARTBEAT_ROUTING_KEY, sw);
+  const timer = sw ? setInterval(() => pager.send(sw.check(Date.now())), 1000) : undefined;
+  timer?.unref();
   return {
-    pagerdutyUrl: `${base(pd)}/v2/enqueue`,
+    pagerdutyUrl,
     slackWebhookUrl: `${base(slack)}/services/T0LOCAL00/B0LOCAL00/${o.slackToken}`,
     uiUrl: `${base(pd)}/`,
     uiUrls: { pagerduty: `${base(pd)}/`, slack: `${base(slack)}/` },
     store,
     incidents,
+    ...(hbServer ? { heartbeatUrl: `${base(hbServer)}/ping/${hb!.token}`, heartbeat: sw } : {}),
     close: async () => {
-      await Promise.all([stop(pd), stop(slack)]);
+      if (timer) clearInterval(timer);
+      await Promise.all(servers.map(stop));
       store.close();
     },
   };
+}
+
+/**
+ * Sends the switch's PagerDuty events in order; an event the PagerDuty stand-in did not take
+ * (not listening yet, 5xx) is retried every second, as the real services retry.
+ */
+class SwitchPager {
+  private readonly queue: Array<Record<string, unknown>> = [];
+  private busy = false;
+  constructor(
+    private readonly url: string,
+    private readonly routingKey: string,
+    private readonly sw: HeartbeatSwitch | undefined,
+  ) {
+    if (sw) setInterval(() => void this.flush(), 1000).unref();
+  }
+
+  send(t: HeartbeatTransition): void {
+    if (!t || !this.sw) return;
+    this.queue.push(heartbeatEvent(t, this.sw, this.routingKey, Date.now()));
+    void this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.queue.length > 0) {
+        const res = await fetch(this.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(this.queue[0]), signal: AbortSignal.timeout(5000) }).catch(() => null);
+        // 4xx will not get better by retrying (and is recorded by the stand-in as refused).
+        if (!res || res.status >= 500) break;
+        this.queue.shift();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** The ping endpoint, as the heartbeat services have it: any method on /ping/<token>. */
+async function handleHeartbeat(req: http.IncomingMessage, res: http.ServerResponse, token: string, sw: HeartbeatSwitch, onTransition: (t: HeartbeatTransition) => void): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://stand-in");
+  req.resume(); // the body (Alertmanager's webhook JSON) is not needed
+  if (url.pathname === "/api/heartbeat" && req.method === "GET") return send(res, { status: 200, contentType: "application/json", body: JSON.stringify(sw.status(), null, 1) });
+  if (url.pathname === "/healthz") return send(res, { status: 200, contentType: "application/json", body: JSON.stringify({ status: "ok" }) });
+  const m = /^\/ping\/([^/]+)$/.exec(url.pathname);
+  if (!m || !["GET", "POST", "HEAD"].includes(req.method ?? "")) return send(res, { status: 404, contentType: "text/plain", body: "not found" });
+  if (m[1] !== token) return send(res, { status: 404, contentType: "text/plain", body: "not found" });
+  onTransition(sw.ping(Date.now()));
+  send(res, { status: 200, contentType: "text/plain", body: "OK" });
 }
 
 function listen(server: http.Server, host: string, port: number, what: string): Promise<void> {

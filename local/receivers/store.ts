@@ -9,6 +9,7 @@ import * as path from "path";
 import type { IncidentOutcome } from "./incidents";
 import type { PagerDutyFields } from "./pagerduty";
 import type { SlackFields } from "./slack";
+import { mkdirWithParents } from "../fs";
 
 /** Which stand-in received a notification. */
 export type ReceiverName = "pagerduty" | "slack";
@@ -66,7 +67,7 @@ export class NotificationStore {
 
   /** Opens (creating) the store of a state directory; the directory is made 0700. */
   static open(stateDir: string): NotificationStore {
-    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    mkdirWithParents(stateDir, 0o700);
     return new NotificationStore(path.join(stateDir, NOTIFICATIONS_FILE));
   }
 

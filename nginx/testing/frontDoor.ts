@@ -15,7 +15,7 @@ import { generateSelfSignedCert } from "../selfsigned";
 import { localNginxDirs, localNginxPaths } from "../variants";
 import { freePort, Target } from "./client";
 import { RunningNginx, startNginx } from "./nginxProcess";
-import { StandInGrafana, startStandInGrafana } from "./standInGrafana";
+import { StandInGrafana, startStandInGrafana } from "../../local/grafana-stand-in/server";
 
 /** The host name every test front door serves (the production default). */
 export const TEST_SERVER_NAME = "grafana.internal.example.com";

@@ -10,7 +10,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { z } from "zod";
 import type { FaultInjector } from "./fault";
-import { MAX_TARGET_RATIO, type MemoryBallast } from "./memory-ballast";
+import { MAX_PAST_LIMIT_RATIO, MAX_TARGET_RATIO, type MemoryBallast } from "./memory-ballast";
 
 /** The controls the admin listener drives; memory is absent where a service has no ballast. */
 export interface ChaosControls {
@@ -18,11 +18,17 @@ export interface ChaosControls {
   memory?: MemoryBallast;
 }
 
-/** POST /chaos/memory body. */
-export const memoryRequestSchema = z.strictObject({
-  targetRatio: z.number().gt(0, "targetRatio must be greater than 0").max(MAX_TARGET_RATIO, `targetRatio must be at most ${MAX_TARGET_RATIO}`),
-  rampSeconds: z.number().min(0, "rampSeconds must be >= 0").max(3600, "rampSeconds must be <= 3600").default(120),
-});
+/**
+ * POST /chaos/memory body. `pastLimit: true` lets targetRatio go past the limit (up to 2) so the
+ * kernel OOM-kills the process; only in a cgroup that enforces the limit.
+ */
+export const memoryRequestSchema = z
+  .strictObject({
+    targetRatio: z.number().gt(0, "targetRatio must be greater than 0").max(MAX_PAST_LIMIT_RATIO, `targetRatio must be at most ${MAX_PAST_LIMIT_RATIO}`),
+    rampSeconds: z.number().min(0, "rampSeconds must be >= 0").max(3600, "rampSeconds must be <= 3600").default(120),
+    pastLimit: z.boolean().default(false),
+  })
+  .refine((r) => r.pastLimit || r.targetRatio <= MAX_TARGET_RATIO, { message: `targetRatio must be at most ${MAX_TARGET_RATIO} (or set pastLimit: true to be OOM-killed)`, path: ["targetRatio"] });
 
 /** POST /chaos/fault body. */
 export const faultRequestSchema = z
@@ -57,7 +63,12 @@ export function buildAdminApp(controls: ChaosControls): FastifyInstance {
     app.post("/chaos/memory", async (req, reply) => {
       const parsed = memoryRequestSchema.safeParse(req.body);
       if (!parsed.success) return badRequest(reply, parsed.error);
-      return reply.code(202).send(memory.start(parsed.data.targetRatio, parsed.data.rampSeconds));
+      try {
+        return reply.code(202).send(memory.start(parsed.data.targetRatio, parsed.data.rampSeconds, parsed.data.pastLimit));
+      } catch (e) {
+        if (e instanceof RangeError) return reply.code(409).send({ error: "not_possible", message: e.message });
+        throw e;
+      }
     });
     app.delete("/chaos/memory", async () => memory.release());
   }

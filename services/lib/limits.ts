@@ -1,7 +1,10 @@
 /**
  * Resource limits a service knows about itself, exported as service_memory_limit_bytes and
- * service_cpu_limit_cores so that usage can be expressed as a ratio of the limit locally
- * (process_resident_memory_bytes / service_memory_limit_bytes), without joining cAdvisor series.
+ * service_cpu_limit_cores, so that usage can be expressed as a ratio of the limit where no
+ * cAdvisor measures the service (the local stack's fallback without cgroups:
+ * process_resident_memory_bytes / service_memory_limit_bytes). In a cgroup, the memory chaos
+ * control reads the cgroup's working set here too (memoryCgroup, cgroupWorkingSetBytes): the
+ * number cAdvisor reports and the kernel enforces the limit on.
  *
  * Order of precedence, per resource: explicit override (MEMORY_LIMIT_BYTES / CPU_LIMIT_CORES),
  * cgroup v2 (memory.max, cpu.max), cgroup v1 (memory.limit_in_bytes, cpu.cfs_quota_us /
@@ -113,4 +116,42 @@ export function detectLimits(inputs: LimitInputs = {}): ResourceLimits {
     cpuCores: cpuCores ?? os.availableParallelism(),
     cpuSource,
   };
+}
+
+/** The memory cgroup whose limit applies to this process, for reading its usage. */
+export interface MemoryCgroup {
+  dir: string;
+  version: 1 | 2;
+}
+
+/**
+ * Where this process's memory limit lives (the directory detectLimits read it from), or
+ * undefined when no cgroup limits it. Same search: own cgroup, then the mount root.
+ */
+export function memoryCgroup(inputs: Pick<LimitInputs, "cgroupRoot" | "procSelfCgroup"> = {}): MemoryCgroup | undefined {
+  const root = inputs.cgroupRoot ?? "/sys/fs/cgroup";
+  const cgroups = parseProcCgroup(read(inputs.procSelfCgroup ?? "/proc/self/cgroup") ?? "");
+  const limited = (dir: string, file: string) => {
+    const v = Number(read(path.join(dir, file)));
+    return Number.isFinite(v) && v > 0 && v < V1_UNLIMITED;
+  };
+  for (const dir of [path.join(root, cgroups.get("") ?? "/"), root]) if (limited(dir, "memory.max")) return { dir, version: 2 };
+  for (const dir of [path.join(root, "memory", cgroups.get("memory") ?? "/"), path.join(root, "memory")]) {
+    if (limited(dir, "memory.limit_in_bytes")) return { dir, version: 1 };
+  }
+  return undefined;
+}
+
+/**
+ * The cgroup's working set: usage minus inactive file pages — what cAdvisor reports as
+ * container_memory_working_set_bytes, what the kubelet evicts on, and what the kernel's limit
+ * is enforced against (less the page cache it can still drop).
+ */
+export function cgroupWorkingSetBytes(cg: MemoryCgroup): number | undefined {
+  const usage = Number(read(path.join(cg.dir, cg.version === 2 ? "memory.current" : "memory.usage_in_bytes")));
+  if (!Number.isFinite(usage)) return undefined;
+  const key = cg.version === 2 ? "inactive_file" : "total_inactive_file";
+  const line = (read(path.join(cg.dir, "memory.stat")) ?? "").split("\n").find((l) => l.startsWith(`${key} `));
+  const inactive = line ? Number(line.split(" ")[1]) : 0;
+  return Math.max(0, usage - inactive);
 }

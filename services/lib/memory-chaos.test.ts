@@ -24,7 +24,8 @@ const status = async () => (await request("GET", `${service.adminUrl}/chaos/memo
 
 test("memory chaos grows real RSS gradually to the requested fraction, reports it, and releases it", async () => {
   const idle = await status();
-  expect(idle).toMatchObject({ state: "idle", ballastBytes: 0, limitBytes: LIMIT, targetRatio: null });
+  // Told its limit (no cgroup limits this test process): it measures RSS.
+  expect(idle).toMatchObject({ state: "idle", ballastBytes: 0, limitBytes: LIMIT, targetRatio: null, measure: "rss", pastLimit: false });
   const target = Math.min(0.9, idle.ratio + 0.35);
 
   const started = await request("POST", `${service.adminUrl}/chaos/memory`, { targetRatio: target, rampSeconds: 3 });
@@ -59,7 +60,8 @@ test("memory chaos grows real RSS gradually to the requested fraction, reports i
 
 test.each([
   [{ targetRatio: 0 }, /targetRatio must be greater than 0/],
-  [{ targetRatio: 0.99 }, /targetRatio must be at most 0.98/],
+  [{ targetRatio: 0.99 }, /targetRatio must be at most 0.98 \(or set pastLimit: true to be OOM-killed\)/],
+  [{ targetRatio: 2.5, pastLimit: true }, /targetRatio must be at most 2/],
   [{ targetRatio: "0.5" }, /targetRatio/],
   [{}, /targetRatio/],
   [{ targetRatio: 0.5, rampSeconds: -1 }, /rampSeconds must be >= 0/],
@@ -69,6 +71,13 @@ test.each([
   expect(response.status).toBe(400);
   expect(response.body).toMatchObject({ error: "invalid_request" });
   expect((response.body as { message: string }).message).toMatch(message);
+  expect((await status()).state).toBe("idle");
+});
+
+test("pastLimit is refused (409) where no cgroup enforces the limit: nothing would kill the process", async () => {
+  const response = await request("POST", `${service.adminUrl}/chaos/memory`, { targetRatio: 1.2, pastLimit: true });
+  expect(response.status).toBe(409);
+  expect(response.body).toMatchObject({ error: "not_possible", message: expect.stringMatching(/pastLimit needs a memory limit the kernel enforces \(a cgroup\)/) });
   expect((await status()).state).toBe("idle");
 });
 

@@ -11,7 +11,7 @@ import { buildAdminApp } from "./admin";
 import type { ServiceEnv } from "./env";
 import { FaultInjector } from "./fault";
 import { instrumentHttp } from "./http-metrics";
-import { detectLimits, type ResourceLimits } from "./limits";
+import { cgroupWorkingSetBytes, detectLimits, memoryCgroup, type ResourceLimits } from "./limits";
 import { MemoryBallast } from "./memory-ballast";
 
 /** What a service's route registration gets to work with. */
@@ -79,7 +79,10 @@ export async function startService(env: ServiceEnv, definition: ServiceDefinitio
   };
 
   if (registry) {
-    collectDefaultMetrics({ register: registry });
+    // Event-loop lag sampled every 100 ms, not prom-client's 10 ms: that timer wakes an idle
+    // process 100 times a second (2.7 ms of CPU per second measured, the bulk of the metrics'
+    // cost at low request rates); at 100 ms the p50/p99 over a 15 s scrape still rest on 150 samples.
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
     new Gauge({ name: METRICS.memoryLimit, help: `Memory limit of this process (${limits.memorySource}).`, registers: [registry] }).set(limits.memoryBytes);
     new Gauge({ name: METRICS.cpuLimit, help: `CPU limit of this process in cores (${limits.cpuSource}).`, registers: [registry] }).set(limits.cpuCores);
     const http = instrumentHttp(app, registry); // before any route: it instruments routes as they are added
@@ -95,7 +98,9 @@ export async function startService(env: ServiceEnv, definition: ServiceDefinitio
 
   // Chaos objects exist only when enabled: no hook, no listener, nothing to call otherwise.
   const fault = env.chaosEnabled ? new FaultInjector(registry) : undefined;
-  const memory = env.chaosEnabled ? new MemoryBallast({ limitBytes: limits.memoryBytes, registry }) : undefined;
+  // In a cgroup whose limit is the one in force, the ballast measures what the kernel enforces.
+  const cgroup = limits.memorySource.startsWith("cgroup") ? memoryCgroup() : undefined;
+  const memory = env.chaosEnabled ? new MemoryBallast({ limitBytes: limits.memoryBytes, registry, workingSet: cgroup ? () => cgroupWorkingSetBytes(cgroup) : undefined }) : undefined;
   fault?.install(app);
 
   definition.routes(app, { env, registry, limits });

@@ -60,8 +60,8 @@ export function faultStatus(service: string, target: AdminTarget = {}): Promise<
 }
 
 /** Grows `service`'s memory to targetRatio of its limit over rampSeconds (Node services). */
-export function startMemoryChaos(service: string, targetRatio: number, rampSeconds: number, target: AdminTarget = {}): Promise<unknown> {
-  return call(service, target, "POST", "/chaos/memory", { targetRatio, rampSeconds });
+export function startMemoryChaos(service: string, targetRatio: number, rampSeconds: number, target: AdminTarget = {}, pastLimit = false): Promise<unknown> {
+  return call(service, target, "POST", "/chaos/memory", { targetRatio, rampSeconds, ...(pastLimit ? { pastLimit } : {}) });
 }
 
 /** Releases `service`'s memory ballast. */

@@ -7,6 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { chromium } from "playwright-core";
+import { localStackConfig } from "../../local/config";
+import { serviceLimits } from "../../local/plan";
 import { FLEET } from "../../services/fleet";
 import { getJson, notifications, pushAlerts, query, waitFor } from "./api";
 import { stackInfo } from "./stack-env";
@@ -14,7 +16,7 @@ import { stackInfo } from "./stack-env";
 const { options: o } = stackInfo();
 const prom = `http://127.0.0.1:${o.ports.prometheus}`;
 const SERVICES = FLEET.map((s) => s.name);
-const INFRA = ["prometheus", "alertmanager", "node-exporter"];
+const INFRA = ["prometheus", "alertmanager", "node-exporter", "cadvisor"];
 const RESULTS = path.resolve(__dirname, "../../test-results");
 
 // The test alerts use services of their own so they cannot inhibit or be confused with real ones.
@@ -36,6 +38,27 @@ test("all 12 service targets and the infrastructure targets are UP within 90 sec
     return [...SERVICES, ...INFRA].every((j) => byJob.get(j) === "up") ? byJob : undefined;
   });
   expect(SERVICES.filter((s) => up.get(s) === "up")).toHaveLength(12);
+});
+
+test("cAdvisor reports every service's cgroup with the limits of fleetResources, relabelled to service and pod as on dev", async () => {
+  const { cfg } = localStackConfig(o);
+  const series = await waitFor("cAdvisor series of all 12 services", 90_000, async () => {
+    const limits = await query(o, 'container_spec_memory_limit_bytes{job="cadvisor", service!=""}');
+    return limits.length >= 12 ? limits : undefined;
+  });
+  const got = Object.fromEntries(series.map((r) => [r.metric.service, { pod: r.metric.pod, limit: r.value }]));
+  const want = Object.fromEntries(SERVICES.map((s) => [s, { pod: s, limit: serviceLimits(cfg, s).memoryBytes }]));
+  expect(got).toEqual(want);
+  const quota = await query(o, 'container_spec_cpu_quota{job="cadvisor", service="payment-processor"} / container_spec_cpu_period{job="cadvisor", service="payment-processor"}');
+  expect(quota.map((r) => r.value)).toEqual([serviceLimits(cfg, "payment-processor").cpuCores]);
+  // The recorded series the alerts and dashboards read, for every service, from the working set.
+  const ratios = await waitFor("service_pod:memory_usage:ratio for all 12", 90_000, async () => {
+    const r = await query(o, "service_pod:memory_usage:ratio");
+    return r.length >= 12 ? r : undefined;
+  });
+  expect(ratios.map((r) => r.metric.service).sort()).toEqual([...SERVICES].sort());
+  for (const r of ratios) expect(r.value).toBeGreaterThan(0.02);
+  process.stdout.write(`working set / limit at start: ${ratios.map((r) => `${r.metric.service} ${(r.value * 100).toFixed(0)}%`).join(", ")}\n`);
 });
 
 test("a critical test alert reaches the PagerDuty stand-in and a warning one the Slack stand-in, each exactly once", async () => {

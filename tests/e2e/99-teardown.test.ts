@@ -1,14 +1,16 @@
 /**
  * Last suite: Prometheus and Alertmanager data survive a restart of the local stack, and
- * stopping it leaves no process behind.
+ * stopping it leaves no process and no cgroup behind.
  */
 import * as fs from "fs";
+import { removeStackCgroups, stackCgroupExists } from "../../local/cgroups";
 import { startLocalStack } from "../../local/stack";
 import { groupMembers, pidFile, stopFromPidFile } from "../../local/supervisor";
+import { FLEET } from "../../services/fleet";
 import { getJson, query } from "./api";
 import { stackInfo } from "./stack-env";
 
-const { options: o, startedAt } = stackInfo();
+const { options: o, startedAt, processes } = stackInfo();
 
 function straysOf(stateDir: string): string[] {
   return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
@@ -21,11 +23,16 @@ function straysOf(stateDir: string): string[] {
 }
 
 async function stopAndCheck(): Promise<void> {
-  const records = JSON.parse(fs.readFileSync(pidFile(o.stateDir), "utf8")) as Array<{ name: string; pid: number }>;
-  expect(records.length).toBe(18);
-  expect(records.filter((r) => groupMembers(r.pid).length > 0)).toHaveLength(18); // all were running
+  const records = JSON.parse(fs.readFileSync(pidFile(o.stateDir), "utf8")) as Array<{ name: string; pid: number; cgroup?: string }>;
+  expect(records.map((r) => r.name).sort()).toEqual([...processes].sort());
+  expect(records.filter((r) => groupMembers(r.pid).length > 0)).toHaveLength(processes.length); // all were running
+  expect(records.filter((r) => r.cgroup).map((r) => r.name).sort()).toEqual(FLEET.map((s) => s.name).sort());
+  expect(stackCgroupExists(o.stateDir)).toBe(true);
+  // What `npm stop` does from another terminal.
   await stopFromPidFile(o.stateDir);
+  await removeStackCgroups(o.stateDir);
   expect(records.flatMap((r) => groupMembers(r.pid).map((pid) => `${r.name}:${pid}`))).toEqual([]);
+  expect(stackCgroupExists(o.stateDir)).toBe(false);
   // Nothing else started from the stack's state dir runs either (e.g. an orphaned child).
   expect(straysOf(o.stateDir)).toEqual([]);
 }

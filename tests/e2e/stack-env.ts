@@ -8,10 +8,13 @@ import * as os from "os";
 import * as path from "path";
 import { DEFAULT_PORTS, defaultOptions, type LocalStackOptions } from "../../local/config";
 
-/** Every e2e port is the default + this offset, so a developer's `npm start` can keep running. */
-export const E2E_PORT_OFFSET = 20000;
+/**
+ * Every e2e port is the default + this offset, so a developer's `npm start` can keep running
+ * ($E2E_PORT_OFFSET moves it, e.g. for two checkouts testing at once).
+ */
+export const E2E_PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 20000);
 
-const infoFile = path.join(os.tmpdir(), "monitoring-stack-e2e.json");
+const infoFile = path.join(os.tmpdir(), `monitoring-stack-e2e-${E2E_PORT_OFFSET}.json`);
 
 /** Options of the e2e stack: a fresh state dir, offset ports, traffic bounded to 60 minutes. */
 export function e2eOptions(stateDir: string): LocalStackOptions {
@@ -19,14 +22,19 @@ export function e2eOptions(stateDir: string): LocalStackOptions {
   return { ...base, ports: { ...base.ports } };
 }
 
-export function saveStackInfo(o: LocalStackOptions, startedAt: number): void {
-  fs.writeFileSync(infoFile, JSON.stringify({ options: o, startedAt }));
+export function saveStackInfo(o: LocalStackOptions, startedAt: number, processes: string[]): void {
+  fs.writeFileSync(infoFile, JSON.stringify({ options: o, startedAt, processes }));
 }
 
-/** The running e2e stack's options (throws if global-setup did not start one). */
-export function stackInfo(): { options: LocalStackOptions; startedAt: number } {
+/** The running e2e stack's options and process names (throws if global-setup did not start one). */
+export function stackInfo(): { options: LocalStackOptions; startedAt: number; processes: string[] } {
   if (!fs.existsSync(infoFile)) throw new Error(`no e2e stack: ${infoFile} is missing (run through \`npm run test:e2e\`)`);
   return JSON.parse(fs.readFileSync(infoFile, "utf8"));
+}
+
+/** True if global-setup started the default e2e stack (and nobody cleared it yet). */
+export function hasStackInfo(): boolean {
+  return fs.existsSync(infoFile);
 }
 
 export function clearStackInfo(): void {

@@ -46,6 +46,7 @@ export const TEST_SECRETS = {
   slackWebhookUrl: "https://hooks.example.test/services/TEST/SLACK/webhook-secret",
   tlsCertificate: "test-certificate-pem-body",
   tlsPrivateKey: "test-private-key-pem-body",
+  heartbeatUrl: "https://hc-ping.example.test/test-heartbeat-uuid",
 };
 
 /** Generated values returned by the mocked @pulumi/random and @pulumi/tls providers. */
@@ -64,9 +65,17 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
     case "docker:index/image:Image":
       return { imageName: inputs.imageName, repoDigest: `${inputs.imageName}@sha256:0` };
     default:
+      // The Kubernetes provider names an object without metadata.name `<logical name>-<8 hex>`
+      // (auto-naming); the mock stands in for it with a fixed suffix.
+      if (type.startsWith("kubernetes:") && inputs.metadata && !inputs.metadata.name) {
+        return { metadata: { ...inputs.metadata, name: autonamed(name) } };
+      }
       return {};
   }
 }
+
+/** The name the mock gives an auto-named Kubernetes object. */
+export const autonamed = (logicalName: string) => `${logicalName}-0000mock`;
 
 /** Flattens the stack file's config the way `pulumi config` hands it to the program. */
 function configFor(stack: string, overrides: Record<string, unknown>, secrets: Record<string, string>): { config: Record<string, string>; secretKeys: string[] } {

@@ -1,0 +1,78 @@
+import { blockOrder, judge, pairBlock } from "./overhead";
+import { median, overlaps, quantile, spread, tInterval } from "./stats";
+
+describe("benchmark statistics", () => {
+  it("median and quantiles interpolate like numpy", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95)).toBeCloseTo(9.55, 10);
+    expect(() => quantile([], 0.5)).toThrow(/empty/);
+  });
+
+  it("spread is min/median/max", () => {
+    expect(spread([5, 1, 9, 3])).toEqual({ n: 4, min: 1, median: 4, max: 9 });
+  });
+
+  it("t-interval matches the textbook value (n=10, df=9, t=2.262)", () => {
+    const values = [10, 12, 9, 11, 10, 13, 8, 10, 11, 12];
+    const i = tInterval(values);
+    expect(i.mean).toBeCloseTo(10.6, 10);
+    expect(i.sd).toBeCloseTo(1.5055, 4);
+    expect(i.high - i.mean).toBeCloseTo(2.2622 * (1.5055 / Math.sqrt(10)), 3);
+    expect(i.low).toBeLessThan(i.mean);
+    expect(() => tInterval([1])).toThrow(/at least 2/);
+  });
+
+  it("a wider spread gives a wider interval; more units a narrower one", () => {
+    const narrow = tInterval([1, 1.1, 0.9, 1, 1.05]);
+    const wide = tInterval([1, 2, 0, 1, 1.5]);
+    expect(wide.high - wide.low).toBeGreaterThan(narrow.high - narrow.low);
+    const more = tInterval([1, 1.1, 0.9, 1, 1.05, 1, 1.1, 0.9, 1, 1.05]);
+    expect(more.high - more.low).toBeLessThan(narrow.high - narrow.low);
+  });
+
+  it("overlap", () => {
+    expect(overlaps({ low: 1, high: 3 }, { low: 2.5, high: 4 })).toBe(true);
+    expect(overlaps({ low: 1, high: 2 }, { low: 2.5, high: 4 })).toBe(false);
+  });
+});
+
+describe("overhead design", () => {
+  it("blocks alternate ABBA and BAAB, so each mode gets each position equally", () => {
+    expect(blockOrder(0)).toEqual(["on", "off", "off", "on"]);
+    expect(blockOrder(1)).toEqual(["off", "on", "on", "off"]);
+  });
+
+  it("a block pairs the modes weighted by requests, not as a mean of ratios", () => {
+    const p = pairBlock([
+      { mode: "on", requests: 1000, cpuUsPerRequest: 41 },
+      { mode: "off", requests: 1000, cpuUsPerRequest: 40 },
+      { mode: "off", requests: 3000, cpuUsPerRequest: 40 },
+      { mode: "on", requests: 1000, cpuUsPerRequest: 43 },
+    ]);
+    expect(p.us).toBeCloseTo(2, 10);
+    expect(p.percent).toBeCloseTo(5, 10);
+  });
+
+  it("the goal is judged on the upper bound, not the mean", () => {
+    const i = (mean: number, high: number) => ({ n: 10, mean, sd: 1, low: mean - (high - mean), high, level: 0.95 });
+    expect(judge({ maxPercent: 3, maxUsPerRequest: 5 }, i(1, 2.9), i(1, 4))).toBe(true);
+    expect(judge({ maxPercent: 3, maxUsPerRequest: 5 }, i(1, 3.1), i(1, 4))).toBe(false); // mean well under, bound over
+    expect(judge({ maxPercent: 3, maxUsPerRequest: 5 }, i(1, 2), i(1, 5.5))).toBe(false);
+    expect(judge({ maxPercent: 5 }, i(4, 4.9), i(20, 30))).toBe(true);
+  });
+});
+
+describe("bootstrap interval of the median", () => {
+  it("is deterministic, contains the median, and ignores one outlier a t-interval follows", () => {
+    const { bootstrapMedianInterval } = jest.requireActual("./stats") as typeof import("./stats");
+    const clean = [1.0, 1.2, 0.8, 1.1, 0.9, 1.05, 0.95, 1.0, 1.15, 0.85, 1.0, 1.1];
+    const withOutlier = [...clean.slice(0, -1), 40];
+    const a = bootstrapMedianInterval(withOutlier);
+    expect(bootstrapMedianInterval(withOutlier)).toEqual(a);
+    expect(a.low).toBeLessThanOrEqual(a.mean);
+    expect(a.high).toBeGreaterThanOrEqual(a.mean);
+    expect(a.high).toBeLessThan(1.3);
+    expect(tInterval(withOutlier).high).toBeGreaterThan(5);
+  });
+});
