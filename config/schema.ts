@@ -402,6 +402,19 @@ export const stackConfigSchema = z.strictObject({
       criticalGroupWait: duration().default("0s"),
       warningGroupWait: duration().default("30s"),
       groupInterval: positiveDuration().default("5m"),
+      /**
+       * group_interval of the routes that page (PagerDuty). Alertmanager (0.28) opens an
+       * aggregation group for every RESOLVED alert Prometheus re-sends, and Prometheus re-sends a
+       * resolved alert every resend-delay (1m) for 15 minutes; such a group has already flushed,
+       * so a new firing alert that lands in it in the ~30 s before Alertmanager drops it waits
+       * for the group's next tick. An outage that comes back within 15 minutes of the last one
+       * resolving therefore reaches PagerDuty up to group_interval late: measured at 5m, a page
+       * not sent within the 3-minute outage. 1m bounds that delay at a minute. The price is small:
+       * a group notifies at most once a minute and only when its set of alerts changed (the
+       * notification log), into the same PagerDuty incident (dedup key = the group), and resolves
+       * reach PagerDuty within a minute instead of five.
+       */
+      criticalGroupInterval: positiveDuration().default("1m"),
       repeatInterval: positiveDuration().default("4h"),
       /**
        * Dead man's switch: the always-firing Watchdog is sent every `interval` to a heartbeat

@@ -58,6 +58,8 @@ export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): stri
   const am = cfg.alertmanager;
   const secret = (f: string) => filePath(topo, "alertmanager", `${SUBDIRS.secrets}/${f}`);
   const hb = am.heartbeat;
+  // Every route that pages: no group_wait, and a short group_interval (schema: criticalGroupInterval).
+  const page = { group_wait: am.criticalGroupWait, group_interval: am.criticalGroupInterval };
   const doc = {
     global: { resolve_timeout: am.resolveTimeout },
     templates: [filePath(topo, "alertmanager", `${SUBDIRS.templates}/*.tmpl`)],
@@ -77,11 +79,11 @@ export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): stri
         // A failing integration cannot carry the alert about itself: PagerDuty failing goes to
         // Slack, anything else failing (Slack, the heartbeat) pages.
         { receiver: RECEIVERS.slack, matchers: [`alertname="${NOTIFICATIONS_FAILING}"`, 'integration="pagerduty"'], group_by: ["alertname", "integration"], group_wait: am.criticalGroupWait },
-        { receiver: RECEIVERS.pagerduty, matchers: [`alertname="${NOTIFICATIONS_FAILING}"`], group_by: ["alertname", "integration"], group_wait: am.criticalGroupWait },
+        { receiver: RECEIVERS.pagerduty, matchers: [`alertname="${NOTIFICATIONS_FAILING}"`], group_by: ["alertname", "integration"], ...page },
         // One memory incident, one page: the predictive alert and HighMemoryUsage of one pod (or
         // host) share a group, hence one PagerDuty dedup key.
-        { receiver: RECEIVERS.pagerduty, matchers: [`alertname=~"${MEMORY_ALERTS.join("|")}"`, `${LABELS.severity}="critical"`], group_by: [LABELS.service, "pod", "instance"], group_wait: am.criticalGroupWait },
-        { receiver: RECEIVERS.pagerduty, matchers: [`${LABELS.severity}="critical"`], group_wait: am.criticalGroupWait },
+        { receiver: RECEIVERS.pagerduty, matchers: [`alertname=~"${MEMORY_ALERTS.join("|")}"`, `${LABELS.severity}="critical"`], group_by: [LABELS.service, "pod", "instance"], ...page },
+        { receiver: RECEIVERS.pagerduty, matchers: [`${LABELS.severity}="critical"`], ...page },
         { receiver: RECEIVERS.slack, matchers: [`${LABELS.severity}="warning"`] },
         // info alerts are for dashboards and the Alertmanager UI only.
         { receiver: RECEIVERS.none, matchers: [`${LABELS.severity}="info"`] },

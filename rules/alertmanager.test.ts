@@ -118,7 +118,7 @@ const liveName = `a real Alertmanager (${ALERTMANAGER?.label ?? skipReason("aler
     // Short waits so the test takes seconds; PagerDuty's URL points at the stand-in.
     const cfg = {
       ...base,
-      alertmanager: { ...base.alertmanager, pagerdutyUrl: `http://127.0.0.1:${receiver.port}/pagerduty`, criticalGroupWait: "1s", warningGroupWait: "1s", groupInterval: "3s", heartbeat: { enabled: true, interval: `${HEARTBEAT_S}s`, grace: "2s" } },
+      alertmanager: { ...base.alertmanager, pagerdutyUrl: `http://127.0.0.1:${receiver.port}/pagerduty`, criticalGroupWait: "1s", warningGroupWait: "1s", groupInterval: "3s", criticalGroupInterval: "3s", heartbeat: { enabled: true, interval: `${HEARTBEAT_S}s`, grace: "2s" } },
     };
     const topo = localTopology(cfg, dir, ports);
     const root = topo.roots.alertmanager;

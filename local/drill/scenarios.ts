@@ -104,14 +104,20 @@ function allResolved(t: Timeline, obs: Observer, withReceivers: boolean, faultSt
 async function waitForBurnHistory(cfg: StackConfig, ep: DrillEndpoints, t: Timeline, deadline: number): Promise<void> {
   const need = Math.min(...burnTiers(cfg).filter((x) => x.severity === "critical").map((x) => durationSeconds(x.long)));
   const held = async () => queryValue(ep.prometheusUrl, `clamp_min(time() - max(${LOWEST_TIMESTAMP}{job="${JOBS.prometheus}"}), 0)`).catch(() => undefined);
+  // A Prometheus seconds old has not scraped itself yet: no gauge is not "enough history" (the
+  // CI run that skipped the wait here started its first outage on a 10-second-old Prometheus,
+  // whose guard then held the page). Unknown for longer than a few scrapes is treated as the
+  // rules treat it (enough): a Prometheus without the gauge pages without the guard.
+  const unknownUntil = Date.now() + (3 * durationSeconds(cfg.scrape.interval) + 30) * 1000;
   let h = await held();
-  if (h === undefined || h >= need) return;
-  t.add("info", `waiting for Prometheus to hold ${need}s of history (the fastest paging tier's window; it holds ${h.toFixed(0)}s)`);
-  while (h !== undefined && h < need) {
+  if (h !== undefined && h >= need) return;
+  t.add("info", `waiting for Prometheus to hold ${need}s of history (the fastest paging tier's window; it holds ${h === undefined ? "none yet" : `${h.toFixed(0)}s`})`);
+  while (h === undefined ? Date.now() < unknownUntil : h < need) {
     if (Date.now() > deadline) throw new Error(`Prometheus did not reach ${need}s of history before the drill's time limit`);
     await sleep(5000);
     h = await held();
   }
+  if (h === undefined) t.add("info", `Prometheus reports no ${LOWEST_TIMESTAMP}: its history is unknown, which the rules' guard treats as enough`);
 }
 
 /** The memory-runaway drill. */
@@ -194,10 +200,18 @@ export async function outageDrill(cfg: StackConfig, ep: DrillEndpoints, o: Drill
 }
 
 /**
+ * How long Prometheus keeps re-sending a resolved alert (its rules package's resolvedRetention,
+ * 15 minutes, not configurable) plus one resend-delay (1m) of margin.
+ */
+export const RESOLVED_RESEND_MS = 16 * 60_000;
+
+/**
  * The outage drill N times: 100% errors on each of `services` in turn, cleared as soon as it has
  * paged. Each run starts when its service has no open PagerDuty incident and no active alert
- * (its previous page resolved, so this one opens a new incident and is timed from scratch);
- * alternating services lets one run while the other's resolve waits for its group_interval.
+ * (its previous page resolved, so this one opens a new incident and is timed from scratch) and
+ * Prometheus no longer re-sends its previous, resolved alert (RESOLVED_RESEND_MS): a fresh outage.
+ * Alternating services lets one run while the other waits; five runs on two services take about
+ * 40 minutes, most of it that wait.
  * Goal: every page within 60 s of the outage's start; then every incident resolved.
  */
 export async function outageRuns(cfg: StackConfig, ep: DrillEndpoints, adminUrlFor: (service: string) => string, o: DrillOptions, onEvent?: (e: DrillEvent, t: Timeline) => void): Promise<Timeline> {
@@ -214,18 +228,20 @@ export async function outageRuns(cfg: StackConfig, ep: DrillEndpoints, adminUrlF
   for (let run = 1; run <= o.runs; run++) {
     const service = o.services[(run - 1) % o.services.length];
     const admin = { adminUrl: adminUrlFor(service) };
-    // Quiet first: no open incident, no alert of the service pending or firing.
-    // ...and its Alertmanager group closed: a re-fire within group_interval of the group's
-    // resolve notification waits for the group's next flush (up to group_interval, measured:
-    // a page 104 s late, another never sent before the outage ended), so a run timed from there
-    // would measure Alertmanager's grouping, not the detection. Wait group_interval + 15 s
-    // after the service's last notification.
-    const closedAfterMs = durationSeconds(cfg.alertmanager.groupInterval) * 1000 + 15_000;
-    const lastNotified = () => Math.max(0, ...t.events.filter((e) => e.kind === "notification" && e.data?.service === service).map((e) => e.at));
+    // Quiet first: no open incident, no alert of the service pending or firing, and no resolved
+    // alert of the service that Prometheus still re-sends. Prometheus re-sends a resolved alert
+    // every resend-delay for 15 minutes, and Alertmanager opens a group for each one; a new
+    // firing alert that lands in such a group waits for the group's next tick (up to the page
+    // route's group_interval: see config/schema.ts criticalGroupInterval). A run started there
+    // would measure that wait, which the worst-case arithmetic bounds separately (rules/README.md),
+    // not the detection of a fresh outage. CI measured it: with the 5m interval then in use, a
+    // re-run 9 minutes after the previous resolve was not paged within its 3-minute outage.
+    const lastResolved = () => Math.max(0, ...t.events.filter((e) => e.kind === "alert_resolved" && e.data?.service === service).map((e) => e.at));
     const quiet = async () =>
       (await fetchIncidents(receivers, { service })).every((i) => i.state === "resolved") &&
       ![...(await currentAlerts(ep.prometheusUrl)).values()].some((a) => a.service === service) &&
-      Date.now() - lastNotified() >= closedAfterMs;
+      Date.now() - lastResolved() >= RESOLVED_RESEND_MS;
+    if (!(await quiet()) && lastResolved() > 0) t.add("info", `run ${run} waits until ${new Date(lastResolved() + RESOLVED_RESEND_MS).toISOString().slice(11, 19)}: Prometheus re-sends ${service}'s resolved alert until 15 minutes after it resolved`);
     while (!(await quiet())) {
       if (Date.now() > deadline) throw new Error(`outage run ${run}: ${service} did not become quiet before the drill's time limit`);
       await obs.poll();

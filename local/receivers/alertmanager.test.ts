@@ -75,7 +75,7 @@ describe.each(binaries)("Alertmanager $label with the project's config", ({ file
     receivers = await startReceivers({ pagerdutyPort: 0, slackPort: 0, stateDir: path.join(dir, "receivers"), slackToken: TOKEN, pagerdutyRoutingKey: KEY, heartbeat: { port: 0, token: "hb0token", ...HEARTBEAT } });
     const dev = stackConfig("dev");
     // Short timers so the test takes seconds; everything else is what dev deploys.
-    const cfg = { ...dev, alertmanager: { ...dev.alertmanager, pagerdutyUrl: receivers.pagerdutyUrl, criticalGroupWait: "1s", warningGroupWait: "1s", groupInterval: "2s", heartbeat: { enabled: true, interval: `${HEARTBEAT.periodSeconds}s`, grace: `${HEARTBEAT.graceSeconds}s` } } };
+    const cfg = { ...dev, alertmanager: { ...dev.alertmanager, pagerdutyUrl: receivers.pagerdutyUrl, criticalGroupWait: "1s", warningGroupWait: "1s", groupInterval: "2s", criticalGroupInterval: "2s", heartbeat: { enabled: true, interval: `${HEARTBEAT.periodSeconds}s`, grace: `${HEARTBEAT.graceSeconds}s` } } };
     const port = await freePort();
     amUrl = `http://127.0.0.1:${port}`;
     const topo = localTopology(cfg, dir, { ...DEFAULT_LOCAL_PORTS, alertmanager: port });
