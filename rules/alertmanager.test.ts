@@ -255,3 +255,79 @@ const liveName = `a real Alertmanager (${ALERTMANAGER?.label ?? skipReason("aler
     expect(logs).not.toMatch(/level=error.*template/i);
   }, 30_000);
 });
+
+/**
+ * Why the page routes have their own, short group_interval (config/schema.ts
+ * criticalGroupInterval): Alertmanager opens a group for a RESOLVED alert Prometheus re-sends
+ * (every resend-delay, for 15 minutes after the resolve), flushes it at once with nothing to say,
+ * and keeps it until its next maintenance (every 30 s). The same alert firing again meanwhile
+ * joins that already-flushed group and waits for its next tick. Measured here on a real
+ * Alertmanager 0.28: the re-fire's page waits one page-route group_interval, so the rendered
+ * interval is what bounds a re-fire's page (the counterfactual proves the wait is real).
+ */
+const ghostName = `a real Alertmanager (${ALERTMANAGER?.label ?? skipReason("alertmanager")}): a re-fire into the group of a re-sent resolved alert`;
+(ALERTMANAGER ? describe : describe.skip)(ghostName, () => {
+  const { cfg: base } = stackUnderTest("dev");
+  /**
+   * Seconds from a re-fire to its page, with the page routes' group_interval set to `interval`.
+   * If Alertmanager's maintenance dropped the reopened group in the 100 ms between the two posts
+   * (about 1 in 300), the page is immediate and says nothing: measured once more.
+   */
+  async function refireDelay(interval: string): Promise<{ seconds: number; pages: number }> {
+    const first = await refireOnce(interval);
+    return first.seconds >= 1 ? first : refireOnce(interval);
+  }
+  async function refireOnce(interval: string): Promise<{ seconds: number; pages: number }> {
+    const receiver = new Receiver();
+    await receiver.start();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "am-ghost-"));
+    const port = await freePort();
+    const ports = { prometheus: 0, alertmanager: port, alertmanagerCluster: 0, nodeExporter: 0, frontDoorHttps: 8443, frontDoorHttp: 0, grafana: 0, cadvisor: 0 };
+    const cfg = { ...base, alertmanager: { ...base.alertmanager, pagerdutyUrl: `http://127.0.0.1:${receiver.port}/pagerduty`, criticalGroupInterval: interval, groupInterval: "5m", heartbeat: { ...base.alertmanager.heartbeat, enabled: false } } };
+    const topo = localTopology(cfg, dir, ports);
+    const root = topo.roots.alertmanager;
+    fs.mkdirSync(path.join(root, SUBDIRS.templates), { recursive: true });
+    fs.mkdirSync(path.join(root, SUBDIRS.secrets), { recursive: true });
+    fs.writeFileSync(path.join(root, "alertmanager.yml"), renderAlertmanagerConfig(cfg, topo));
+    fs.writeFileSync(path.join(root, SUBDIRS.templates, TEMPLATE_FILE), renderAlertmanagerTemplates());
+    fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.pagerdutyRoutingKey), "0123456789abcdef0123456789abcdef");
+    fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.slackWebhookUrl), `http://127.0.0.1:${receiver.port}/slack`);
+    const api = `http://127.0.0.1:${port}/api/v2`;
+    const am = spawn(ALERTMANAGER!.path, [`--config.file=${path.join(root, "alertmanager.yml")}`, `--storage.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="]);
+    try {
+      await until("Alertmanager ready", async () => ((await fetch(`${api}/status`).catch(() => null))?.ok ? true : undefined));
+      const labels = { alertname: "AvailabilityBudgetBurn", severity: "critical", service: "payment-processor", team: "payments", slo: "payment-processor-availability" };
+      const annotations = { summary: "burn", description: "100%" };
+      const post = async (a: unknown) => expect((await fetch(`${api}/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([a]) })).ok).toBe(true);
+      // Prometheus re-sending the previous outage's resolved alert: a group opens and flushes.
+      const now = Date.now();
+      await post({ labels, annotations, startsAt: new Date(now - 10 * 60_000).toISOString(), endsAt: new Date(now - 4 * 60_000).toISOString() });
+      await new Promise((r) => setTimeout(r, 100));
+      // The outage is back: the same alert fires again.
+      const refired = Date.now();
+      await post({ labels, annotations, startsAt: new Date(refired).toISOString() });
+      const page = await until("the re-fire's page", () => receiver.bodies.find((b) => b.path === "/pagerduty"), 90_000);
+      return { seconds: (page.at - refired) / 1000, pages: receiver.bodies.filter((b) => b.path === "/pagerduty").length };
+    } finally {
+      am.kill("SIGTERM");
+      await new Promise((ok) => am.once("exit", ok));
+      await receiver.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test("pages after the page route's group_interval (4s), not at once and not after the 5m default", async () => {
+    const r = await refireDelay("4s");
+    process.stdout.write(`re-fire into a reopened group, page-route group_interval 4s: paged after ${r.seconds.toFixed(1)}s\n`);
+    expect(r.seconds).toBeGreaterThan(2.5);
+    expect(r.seconds).toBeLessThan(6);
+    expect(r.pages).toBe(1);
+  }, 60_000);
+
+  test("counterfactual: with a 20s page-route group_interval the same re-fire waits ~20s", async () => {
+    const r = await refireDelay("20s");
+    process.stdout.write(`re-fire into a reopened group, page-route group_interval 20s: paged after ${r.seconds.toFixed(1)}s\n`);
+    expect(r.seconds).toBeGreaterThan(18);
+    expect(r.seconds).toBeLessThan(23);
+  }, 90_000);
+});
