@@ -123,7 +123,7 @@ test("a headless Chromium shows 12/12 service targets up on Prometheus' /targets
 });
 
 test("resolving the test alerts delivers a resolve to each stand-in, once", async () => {
-  // Resolved groups are flushed at the next group_interval (5m).
+  // Resolved groups are flushed at their next group_interval (the page: 1m; the Slack warning: 5m).
   const n = await waitFor("both resolves", 6.5 * 60_000, async () => {
     const all = await notifications(o, { sinceMs: pushedAt });
     const resolvedPd = all.filter((x) => x.service === "e2e-critical" && x.pagerduty?.event_action === "resolve");

@@ -357,7 +357,7 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
     const partition = (await pages("e2e-am-partition")).filter((p) => p.action === "trigger");
     await pushToAll([clusterAlert("e2e-am-partition", new Date().toISOString())]);
 
-    // 3. The killed-first alert's resolve (at its group's next interval, 5 minutes after the page).
+    // 3. The killed-first alert's resolve (at its group's next interval: the page routes' 1m).
     await waitFor("the resolve of e2e-am-kill", 8 * 60_000, async () => ((await pages("e2e-am-kill")).some((p) => p.action === "resolve") ? true : undefined), 5000);
     const finalA = await pages("e2e-am-kill");
     amFigures = {
