@@ -64,10 +64,13 @@ describe("the Alertmanager model", () => {
     ]);
   });
 
-  test("a re-fire before the group's resolve went out (group_interval) reaches the open incident: no new page", () => {
+  test("a re-fire before the group's resolve went out (the page route's group_interval) reaches the open incident: no new page; after it, a new page", () => {
     const burn = { severity: "critical", service: "payment-processor", slo: "x", long_window: "5m" };
-    const ns = notifications(model, [ep("AvailabilityBudgetBurn", burn, 0, 100), ep("AvailabilityBudgetBurn", burn, 200, 300)], 10_000);
-    expect(ns).toHaveLength(1);
+    const gi = model.route({ alertname: "AvailabilityBudgetBurn", ...burn }).groupIntervalS;
+    expect(gi).toBe(60); // alertmanager.criticalGroupInterval
+    const refire = (after: number) => notifications(model, [ep("AvailabilityBudgetBurn", burn, 0, 100), ep("AvailabilityBudgetBurn", burn, 100 + after, 300 + after)], 10_000);
+    expect(refire(gi / 2)).toHaveLength(1);
+    expect(refire(gi + 30).map((n) => [n.kind, n.fromS])).toEqual([["page", 0], ["page", 100 + gi + 30]]);
   });
 
   test("a host's critical mutes that host's warnings only, and only while it fires", () => {
