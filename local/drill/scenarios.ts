@@ -235,16 +235,29 @@ export async function outageRuns(cfg: StackConfig, ep: DrillEndpoints, adminUrlF
     // route's group_interval: see config/schema.ts criticalGroupInterval). A run started there
     // would measure that wait, which the worst-case arithmetic bounds separately (rules/README.md),
     // not the detection of a fresh outage. CI measured it: with the 5m interval then in use, a
-    // re-run 9 minutes after the previous resolve was not paged within its 3-minute outage.
-    const lastResolved = () => Math.max(0, ...t.events.filter((e) => e.kind === "alert_resolved" && e.data?.service === service).map((e) => e.at));
-    const quiet = async () =>
-      (await fetchIncidents(receivers, { service })).every((i) => i.state === "resolved") &&
-      ![...(await currentAlerts(ep.prometheusUrl)).values()].some((a) => a.service === service) &&
-      Date.now() - lastResolved() >= RESOLVED_RESEND_MS;
-    if (!(await quiet()) && lastResolved() > 0) t.add("info", `run ${run} waits until ${new Date(lastResolved() + RESOLVED_RESEND_MS).toISOString().slice(11, 19)}: Prometheus re-sends ${service}'s resolved alert until 15 minutes after it resolved`);
+    // re-run minutes after the previous resolve was not paged within its 3-minute outage.
+    const last = (kind: string) => Math.max(0, ...t.events.filter((e) => e.kind === kind && e.data?.service === service).map((e) => e.at));
+    const lastResolved = () => last("alert_resolved");
+    const quiet = async () => {
+      // The observer first, so an alert that has just gone is recorded as resolved (CI: a run
+      // started in the second between Prometheus resolving the alert and the observer's poll,
+      // and its page waited 45 s in a reopened group).
+      await obs.poll();
+      if (last("alert_firing") > lastResolved()) return false;
+      return (
+        (await fetchIncidents(receivers, { service })).every((i) => i.state === "resolved") &&
+        ![...(await currentAlerts(ep.prometheusUrl)).values()].some((a) => a.service === service) &&
+        Date.now() - lastResolved() >= RESOLVED_RESEND_MS
+      );
+    };
+    let announced = false;
     while (!(await quiet())) {
       if (Date.now() > deadline) throw new Error(`outage run ${run}: ${service} did not become quiet before the drill's time limit`);
-      await obs.poll();
+      const r = lastResolved();
+      if (!announced && r > 0 && r >= last("alert_firing") && Date.now() - r < RESOLVED_RESEND_MS) {
+        announced = true;
+        t.add("info", `run ${run} waits until ${new Date(r + RESOLVED_RESEND_MS).toISOString().slice(11, 19)}: Prometheus re-sends ${service}'s resolved alert until 15 minutes after it resolved`);
+      }
       await sleep(o.pollMs);
     }
     const start = t.add("fault_start", `run ${run}: 100% error injection on ${service}`, { run, service });
