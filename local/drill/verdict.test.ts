@@ -133,3 +133,32 @@ test("memory drill: one grouped resolve naming both memory alerts counts as the 
   // Control: a resolve naming only one of them leaves the other unresolved.
   expect(build(["HighMemoryUsage"])).toContain("every resolve reached the receiver");
 });
+
+test("memory drill: the host's alerts that start during the fault are not judged on their notifications (its critical inhibits its warning)", () => {
+  const build = (hostService: string) => {
+    const t = new Timeline("memory", "payment-processor");
+    const page = alert("MemoryExhaustionImminent", "payment-processor", "critical", at(100));
+    const crit = { ...alert("HighCpuUsage", hostService, "critical", at(20)), key: `alertname=HighCpuUsage,service=${hostService},severity=critical` };
+    const warn = { ...alert("HighCpuUsage", hostService, "warning", at(20)), key: `alertname=HighCpuUsage,service=${hostService},severity=warning` };
+    t.add("drill_start", "start", undefined, at(0));
+    t.add("fault_start", "ramp", undefined, at(1));
+    t.add("overview", "red", { colour: "red" }, at(120));
+    t.add("alert_firing", "page", { ...page }, at(126));
+    t.add("notification", "trigger", { receiver: "pagerduty", action: "trigger", alertname: page.name, service: "payment-processor", accepted: true, outcome: "opened" }, at(136));
+    t.add("alert_firing", "crit", { ...crit }, at(320));
+    t.add("notification", "cpu", { receiver: "pagerduty", action: "trigger", alertname: "HighCpuUsage", service: hostService, accepted: true, outcome: "opened" }, at(320));
+    t.add("alert_firing", "warn", { ...warn }, at(620)); // inhibited by the critical: never notified
+    t.add("fault_end", "release", undefined, at(700));
+    t.add("alert_resolved", "resolved", { ...page }, at(760));
+    t.add("overview", "green", { colour: "green" }, at(770));
+    t.add("notification", "resolve", { receiver: "pagerduty", action: "resolve", alertname: page.name, service: "payment-processor", accepted: true }, at(800));
+    const obs = { everFiring: new Map([[page.key, page], [crit.key, crit], [warn.key, warn]]), everPending: new Map(), notifications: [{ accepted: true }, { accepted: true }, { accepted: true }] } as unknown as Observer;
+    evaluate(t, obs, cfg, { faultStart: at(1), pageWithinSeconds: 180, expectHighMemory: false, withReceivers: true });
+    return t;
+  };
+  const host = build("node");
+  expect(failed(host)).toEqual([]);
+  expect(host.checks.find((c) => c.name.startsWith("each alert is notified"))?.detail).toBe("MemoryExhaustionImminent: 10.0s");
+  // Control: the same pair on a service is judged (and fails on the warning nobody was told of).
+  expect(failed(build("ledger"))).toContain("each alert is notified within 30s of firing (one joining an open group, within group_interval + 30s)");
+});
