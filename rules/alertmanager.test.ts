@@ -90,6 +90,25 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Writes the rendered alertmanager.yml, templates and secret files of `cfg` for a loopback
+ * Alertmanager on `port` (receivers' Slack and heartbeat URLs point at `receiverPort`) and
+ * returns the config file's path.
+ */
+function writeAlertmanagerFiles(cfg: ReturnType<typeof stackUnderTest>["cfg"], dir: string, port: number, receiverPort: number): string {
+  const ports = { prometheus: 0, alertmanager: port, alertmanagerCluster: 0, nodeExporter: 0, frontDoorHttps: 8443, frontDoorHttp: 0, grafana: 0, cadvisor: 0 };
+  const topo = localTopology(cfg, dir, ports);
+  const root = topo.roots.alertmanager;
+  fs.mkdirSync(path.join(root, SUBDIRS.templates), { recursive: true });
+  fs.mkdirSync(path.join(root, SUBDIRS.secrets), { recursive: true });
+  fs.writeFileSync(path.join(root, "alertmanager.yml"), renderAlertmanagerConfig(cfg, topo));
+  fs.writeFileSync(path.join(root, SUBDIRS.templates, TEMPLATE_FILE), renderAlertmanagerTemplates());
+  fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.pagerdutyRoutingKey), "0123456789abcdef0123456789abcdef");
+  fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.slackWebhookUrl), `http://127.0.0.1:${receiverPort}/slack`);
+  fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.heartbeatUrl), `http://127.0.0.1:${receiverPort}/heartbeat/s3cret\n`);
+  return path.join(root, "alertmanager.yml");
+}
+
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -114,26 +133,18 @@ const liveName = `a real Alertmanager (${ALERTMANAGER?.label ?? skipReason("aler
   beforeAll(async () => {
     await receiver.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "am-live-"));
-    const ports = { prometheus: 0, alertmanager: await freePort(), alertmanagerCluster: 0, nodeExporter: 0, frontDoorHttps: 8443, frontDoorHttp: 0, grafana: 0, cadvisor: 0 };
+    const port = await freePort();
     // Short waits so the test takes seconds; PagerDuty's URL points at the stand-in.
     const cfg = {
       ...base,
       alertmanager: { ...base.alertmanager, pagerdutyUrl: `http://127.0.0.1:${receiver.port}/pagerduty`, criticalGroupWait: "1s", warningGroupWait: "1s", groupInterval: "3s", criticalGroupInterval: "3s", heartbeat: { enabled: true, interval: `${HEARTBEAT_S}s`, grace: "2s" } },
     };
-    const topo = localTopology(cfg, dir, ports);
-    const root = topo.roots.alertmanager;
-    fs.mkdirSync(path.join(root, SUBDIRS.templates), { recursive: true });
-    fs.mkdirSync(path.join(root, SUBDIRS.secrets), { recursive: true });
-    fs.writeFileSync(path.join(root, "alertmanager.yml"), renderAlertmanagerConfig(cfg, topo));
-    fs.writeFileSync(path.join(root, SUBDIRS.templates, TEMPLATE_FILE), renderAlertmanagerTemplates());
-    fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.pagerdutyRoutingKey), "0123456789abcdef0123456789abcdef");
-    fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.slackWebhookUrl), `http://127.0.0.1:${receiver.port}/slack`);
-    fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.heartbeatUrl), `http://127.0.0.1:${receiver.port}/heartbeat/s3cret\n`);
-    api = `http://127.0.0.1:${ports.alertmanager}/api/v2`;
+    const configFile = writeAlertmanagerFiles(cfg, dir, port, receiver.port);
+    api = `http://127.0.0.1:${port}/api/v2`;
     am = spawn(ALERTMANAGER!.path, [
-      `--config.file=${path.join(root, "alertmanager.yml")}`,
+      `--config.file=${configFile}`,
       `--storage.path=${path.join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+      `--web.listen-address=127.0.0.1:${port}`,
       "--cluster.listen-address=",
     ]);
     am.stderr?.on("data", (d) => (logs += d));
@@ -282,18 +293,10 @@ const ghostName = `a real Alertmanager (${ALERTMANAGER?.label ?? skipReason("ale
     await receiver.start();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "am-ghost-"));
     const port = await freePort();
-    const ports = { prometheus: 0, alertmanager: port, alertmanagerCluster: 0, nodeExporter: 0, frontDoorHttps: 8443, frontDoorHttp: 0, grafana: 0, cadvisor: 0 };
     const cfg = { ...base, alertmanager: { ...base.alertmanager, pagerdutyUrl: `http://127.0.0.1:${receiver.port}/pagerduty`, criticalGroupInterval: interval, groupInterval: "5m", heartbeat: { ...base.alertmanager.heartbeat, enabled: false } } };
-    const topo = localTopology(cfg, dir, ports);
-    const root = topo.roots.alertmanager;
-    fs.mkdirSync(path.join(root, SUBDIRS.templates), { recursive: true });
-    fs.mkdirSync(path.join(root, SUBDIRS.secrets), { recursive: true });
-    fs.writeFileSync(path.join(root, "alertmanager.yml"), renderAlertmanagerConfig(cfg, topo));
-    fs.writeFileSync(path.join(root, SUBDIRS.templates, TEMPLATE_FILE), renderAlertmanagerTemplates());
-    fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.pagerdutyRoutingKey), "0123456789abcdef0123456789abcdef");
-    fs.writeFileSync(path.join(root, SUBDIRS.secrets, SECRET_FILES.slackWebhookUrl), `http://127.0.0.1:${receiver.port}/slack`);
+    const configFile = writeAlertmanagerFiles(cfg, dir, port, receiver.port);
     const api = `http://127.0.0.1:${port}/api/v2`;
-    const am = spawn(ALERTMANAGER!.path, [`--config.file=${path.join(root, "alertmanager.yml")}`, `--storage.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="]);
+    const am = spawn(ALERTMANAGER!.path, [`--config.file=${configFile}`, `--storage.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="]);
     try {
       await until("Alertmanager ready", async () => ((await fetch(`${api}/status`).catch(() => null))?.ok ? true : undefined));
       const labels = { alertname: "AvailabilityBudgetBurn", severity: "critical", service: "payment-processor", team: "payments", slo: "payment-processor-availability" };
