@@ -114,10 +114,13 @@ describe("counters under concurrency", () => {
   });
 
   test("the in-flight gauge counts a request being served and a client that hangs up is counted as 499", async () => {
-    // A separate instance whose acquirer timeout (1 s) outlasts a scrape and its parse.
-    const slow = await startPaymentProcessor(parsePaymentProcessorConfig({ PORT: "0", PAYMENT_TIMEOUT_MS: "1000" }));
+    // A separate instance whose acquirer timeout (3 s) outlasts a scrape, its parse and the
+    // hang-up even on a loaded CI machine (with 1 s, CI once saw the 504 go out before the
+    // client hung up, and the 499 never came).
+    const slow = await startPaymentProcessor(parsePaymentProcessorConfig({ PORT: "0", PAYMENT_TIMEOUT_MS: "3000" }));
+    const slowMetrics = () => scrape(`${slow.url}/metrics`);
+    const handlerDone = async () => value(await slowMetrics(), "payment_transactions_total", { status: "timeout", merchant: "globex" }) === 1;
     try {
-      const slowMetrics = () => scrape(`${slow.url}/metrics`);
       const aborted = { method: "POST", route: "/payments", status: "499" };
       const req = http.request(`${slow.url}/payments`, { method: "POST", headers: { "content-type": "application/json" } });
       req.on("error", () => undefined);
@@ -128,8 +131,10 @@ describe("counters under concurrency", () => {
       const after = await slowMetrics();
       expect(value(after, "http_requests_in_flight", {})).toBe(0);
       expect(value(after, "http_request_duration_seconds_count", aborted)).toBe(1);
+      expect(value(after, "http_requests_total", { method: "POST", route: "/payments", status: "504" })).toBe(0);
     } finally {
-      await new Promise((r) => setTimeout(r, 1000)); // let the abandoned handler finish before closing
+      // The abandoned handler still sleeps out its acquirer timeout; close after it finished.
+      await waitFor("the abandoned handler to finish", handlerDone, 10000, 100).catch(() => undefined);
       await slow.close();
     }
   });
