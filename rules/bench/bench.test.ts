@@ -6,9 +6,30 @@ import { localStack } from "../../dashboards/testing/fixture";
 import { startLiveFleet } from "../../dashboards/testing/live";
 import { scaledConfig, synthServices } from "../../dashboards/testing/profiles";
 import { longestWindowS, sloInputFilter } from "./history";
+import { sumConcurrently } from "./run";
 import { footprintRows, type SizeFigures } from "./steady";
 
 const { cfg } = localStack();
+
+describe("samples per cycle", () => {
+  // Answers that come back out of order, as 8 concurrent stats queries do.
+  const items = Array.from({ length: 50 }, (_, i) => i + 1);
+  const slow = (n: number) => new Promise<number>((r) => setTimeout(() => r(n), (n * 7) % 5));
+
+  it("the sum over rules queried 8 at a time is the sum of every answer", async () => {
+    expect(await sumConcurrently(items, 8, slow)).toBe(1275);
+    expect(await sumConcurrently([], 8, slow)).toBe(0);
+  });
+
+  it("the pattern it replaces (total += await in each worker) loses additions on the same answers", async () => {
+    let total = 0;
+    const queue = [...items];
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      for (let n = queue.shift(); n !== undefined; n = queue.shift()) total += await slow(n);
+    }));
+    expect(total).toBeLessThan(1275);
+  });
+});
 
 describe("steady-state history", () => {
   it("keeps exactly the raw lines the SLO rules read", () => {

@@ -94,6 +94,21 @@ async function samplesOf(url: string, expr: string): Promise<number> {
   return d.data?.stats?.samples?.totalQueryableSamples ?? 0;
 }
 
+/**
+ * Sum of `f` over `items`, `width` calls at a time. (Not `total += await f(x)` in each worker:
+ * that reads `total` before the await and writes it after, so workers overwrite each other's
+ * additions. The rule benchmark's samples column once undercounted by up to 20x that way.)
+ */
+export async function sumConcurrently<T>(items: readonly T[], width: number, f: (item: T) => Promise<number>): Promise<number> {
+  const queue = [...items];
+  const parts = await Promise.all(Array.from({ length: width }, async () => {
+    let part = 0;
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) part += await f(item); // `part` is this worker's own
+    return part;
+  }));
+  return parts.reduce((a, b) => a + b, 0);
+}
+
 /** Figures of one group on one server. */
 export interface GroupResult {
   group: string;
@@ -150,11 +165,7 @@ export async function measureRules(servers: Server[], cfg: StackConfig, o: { min
         perCycle.set(c, (perCycle.get(c) ?? 0) + ms);
       }
       // Eight at a time: a 40-SLO fleet has over a thousand rules.
-      let samples = 0;
-      const queue = [...g.rules];
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        for (let r = queue.shift(); r; r = queue.shift()) samples += await samplesOf(s.url, r.query);
-      }));
+      const samples = await sumConcurrently(g.rules, 8, (r) => samplesOf(s.url, r.query));
       const bad = g.rules.filter((r) => r.health !== "ok");
       const ms = [...cycles.values()];
       groups.push({ group: g.name, rules: g.rules.length, cyclesMs: ms, ms: ms.length ? spread(ms) : { n: 0, min: NaN, median: NaN, max: NaN }, samples, unhealthy: bad.length, lastError: bad[0]?.lastError });

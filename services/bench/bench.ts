@@ -7,7 +7,8 @@
  *
  *   npm run bench                          overhead + capacity (~9 minutes on 2 cores)
  *   npm run bench -- --only overhead       overhead only (~5 minutes)
- *   npm run bench -- --blocks 20 --round-seconds 2
+ *   npm run bench -- --blocks 40 --round-seconds 2
+ *   npm run bench -- --only overhead --design abba   the earlier interleaved design, to compare
  *   BENCH_QUICK=1 npm run bench            short runs while developing the benchmark
  *
  * Exit status: 0 when every overhead goal is met (upper bound within it), 3 when one is missed,
@@ -20,7 +21,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT, VENV_PYTHON } from "../testing/exposition";
 import { measureCapacity, type CapacityResult } from "./capacity";
-import { measureOverhead, type OverheadResult } from "./overhead";
+import { measureOverhead, OVERHEAD_DESIGNS, type OverheadDesign, type OverheadResult } from "./overhead";
 import { formatInterval, formatSpread, overlaps } from "./stats";
 
 const NODE_MAIN = path.join(REPO_ROOT, "dist/services/node/main.js");
@@ -38,12 +39,14 @@ function options() {
     options: {
       only: { type: "string" },
       blocks: { type: "string" },
+      design: { type: "string" },
       "round-seconds": { type: "string" },
       help: { type: "boolean" },
     },
   });
   if (values.help) {
-    log("usage: npm run bench [-- --only overhead|capacity] [--blocks N (ABBA blocks, default 16)] [--round-seconds S (default 2)]");
+    log("usage: npm run bench [-- --only overhead|capacity] [--design concurrent|abba (default concurrent)]\n" +
+      "                       [--blocks N (paired units: concurrent rounds, default 32; ABBA blocks, default 16)] [--round-seconds S (default 2)]");
     process.exit(0);
   }
   const quick = process.env.BENCH_QUICK === "1";
@@ -56,9 +59,12 @@ function options() {
   if (values.only !== undefined && !["overhead", "capacity"].includes(values.only)) {
     throw new Error(`--only must be "overhead" or "capacity", got ${JSON.stringify(values.only)}`);
   }
+  const design = (values.design ?? "concurrent") as OverheadDesign;
+  if (!OVERHEAD_DESIGNS.includes(design)) throw new Error(`--design must be one of ${OVERHEAD_DESIGNS.join(", ")}, got ${JSON.stringify(values.design)}`);
   return {
     only: values.only as "overhead" | "capacity" | undefined,
-    blocks: int("blocks", values.blocks, quick ? 4 : 16, 3),
+    design,
+    blocks: int("blocks", values.blocks, quick ? 4 : design === "abba" ? 16 : 32, 3),
     roundSeconds: int("round-seconds", values["round-seconds"], quick ? 1 : 2, 1),
     quick,
   };
@@ -104,8 +110,11 @@ async function main(): Promise<number> {
 
   const overhead: OverheadResult[] = [];
   if (opts.only !== "capacity") {
-    log(`== instrumentation overhead: CPU time per request, ${opts.blocks} ABBA blocks of 4 x ${opts.roundSeconds} s rounds per service ==`);
-    const common = { blocks: opts.blocks, roundSeconds: opts.roundSeconds, warmupSeconds: opts.quick ? 2 : 5, connections: 32 };
+    log(opts.design === "abba"
+      ? `== instrumentation overhead: CPU time per request, ${opts.blocks} ABBA blocks of 4 x ${opts.roundSeconds} s rounds per service ==`
+      : `== instrumentation overhead: CPU time per request, ${opts.blocks} rounds of ${opts.roundSeconds} s per service, metrics on and off loaded at once on CPU 0 ` +
+        `(each waits for the CPU ~50% of a round: that is the other mode) ==`);
+    const common = { design: opts.design, blocks: opts.blocks, roundSeconds: opts.roundSeconds, warmupSeconds: opts.quick ? 2 : 5, connections: 32 };
     overhead.push(await measureOverhead({
       ...common, service: "payment-processor", language: "node", env: { SERVICE_NAME: "payment-processor", PAYMENT_TIMEOUT_RATIO: "0" },
       script: "payments", path: "/payments", nodeMain: NODE_MAIN, goal: GOALS["payment-processor"],
@@ -131,7 +140,7 @@ async function main(): Promise<number> {
   for (const o of overhead) {
     const goal = `goal: upper bound <= ${o.goal.maxPercent}%${o.goal.maxUsPerRequest !== undefined ? ` and <= ${o.goal.maxUsPerRequest} us` : ""}`;
     log(`${o.service.padEnd(18)} overhead ${sign(o.percent.mean, 2)}% [${o.percent.low.toFixed(2)}, ${o.percent.high.toFixed(2)}] ` +
-      `= ${sign(o.usPerRequest.mean, 2)} us/request [${o.usPerRequest.low.toFixed(2)}, ${o.usPerRequest.high.toFixed(2)}] (median of ${o.blocks} ABBA blocks, 95% bootstrap interval) ` +
+      `= ${sign(o.usPerRequest.mean, 2)} us/request [${o.usPerRequest.low.toFixed(2)}, ${o.usPerRequest.high.toFixed(2)}] (median of ${o.blocks} ${o.design === "abba" ? "ABBA blocks" : "concurrent rounds"}, 95% bootstrap interval) ` +
       `-> ${o.goalMet ? "GOAL MET" : "GOAL MISSED"} (${goal})`);
     log(`${"".padEnd(18)} mean of blocks ${sign(o.percentMean.mean, 2)}% [${o.percentMean.low.toFixed(2)}, ${o.percentMean.high.toFixed(2)}] = ${sign(o.usPerRequestMean.mean, 2)} us [${o.usPerRequestMean.low.toFixed(2)}, ${o.usPerRequestMean.high.toFixed(2)}] (95% t-interval, outlier-sensitive)`);
     log(`${"".padEnd(18)} CPU us/request on ${formatSpread(o.cpuOn)}; off ${formatSpread(o.cpuOff)}`);
@@ -141,7 +150,7 @@ async function main(): Promise<number> {
     const before = previous?.overhead?.find((p) => p.service === o.service);
     if (before?.percent && [before.percent.low, before.percent.high, before.usPerRequest.low, before.usPerRequest.high].every((v) => typeof v === "number" && Number.isFinite(v))) {
       const same = overlaps(before.percent, o.percent) && overlaps(before.usPerRequest, o.usPerRequest);
-      log(`${"".padEnd(18)} previous run (${before.blocks} blocks, ${previous!.at}, load ${previous!.loadAverage?.start.join(" ") ?? "?"}): ` +
+      log(`${"".padEnd(18)} previous run (${before.blocks} ${before.design === "concurrent" ? "concurrent rounds" : "ABBA blocks"}, ${previous!.at}, load ${previous!.loadAverage?.start.join(" ") ?? "?"}): ` +
         `${formatInterval(before.percent, 2, "%")} / ${formatInterval(before.usPerRequest, 2, " us")} -> intervals ${same ? "OVERLAP" : "DO NOT OVERLAP"}`);
     }
   }

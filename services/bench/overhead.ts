@@ -3,17 +3,26 @@
  *
  * The same service runs twice, METRICS_ENABLED=true ("on") and false ("off"), both pinned to
  * CPU 0 with simulated latency off (CPU-bound: the worst case for relative overhead). wrk, pinned
- * to CPU 1 with this process, saturates one of them at a time for a short round.
+ * to CPU 1 with this process, saturates them for short rounds.
  *
  * - Figure: the server's OWN CPU time per request (schedstat run time of all its threads, ns, see
  *   cpu.ts) — not wall-clock throughput, which other work on a shared machine moves by ±15% from
  *   round to round while the CPU a request costs moves far less.
- * - Design: many short rounds in ABBA blocks (on,off,off,on then off,on,on,off, ...). Each block
- *   gives one paired figure, on/off - 1 and on - off, from rounds seconds apart, so drift in
- *   machine load between blocks cancels inside each block instead of landing on one mode.
- * - Interval: 95% percentile-bootstrap interval of the MEDIAN block (stats.ts), judged on its
+ * - Design, "concurrent" (the default): in every round BOTH services are loaded at once, each by
+ *   its own wrk, sharing CPU 0; the round's paired figure is on/off - 1 and on - off from the same
+ *   two seconds. On this VM the CPU a request costs drifts with nothing else running (Node 34 to
+ *   68 us/request between rounds seconds apart, the host's doing), and a drift hits both services
+ *   of a concurrent round alike, where in the interleaved design it lands on whichever mode ran
+ *   then. The price: the two services take turns on one core (each waits for the CPU about half of
+ *   the round, printed as contention), so each request may find its caches colder than alone; both
+ *   modes pay that, and the figure is their difference. Which service's wrk starts first
+ *   alternates by round.
+ * - Design "abba" (`--design abba`, the earlier one, kept to compare): one service loaded at a
+ *   time, rounds in ABBA blocks (on,off,off,on then off,on,on,off, ...), each block one paired
+ *   figure from rounds seconds apart. Two idle-machine runs of it gave intervals 6-16 points wide.
+ * - Interval: 95% percentile-bootstrap interval of the MEDIAN pair (stats.ts), judged on its
  *   upper bound, so a run that cannot tell 2% from 4% does not pass a 3% goal. The median,
- *   because on a shared machine a block now and then catches another process's burst (CPU per
+ *   because on a shared machine a round now and then catches another process's burst (CPU per
  *   request x3 for a round) and a mean with its t-interval follows that outlier; the t-interval
  *   of the mean is printed beside it.
  * - Contention is printed (share of the round the service waited runnable for a CPU): a run
@@ -25,6 +34,10 @@ import { bootstrapMedianInterval, spread, tInterval, type Interval, type Spread 
 import { runWrk } from "./wrk";
 
 type Mode = "on" | "off";
+
+/** How rounds pair the two modes (see the file comment). */
+export type OverheadDesign = "concurrent" | "abba";
+export const OVERHEAD_DESIGNS: readonly OverheadDesign[] = ["concurrent", "abba"];
 
 /** One round: one service loaded by wrk for `seconds`. */
 export interface OverheadRound {
@@ -47,6 +60,8 @@ export interface OverheadGoal {
 /** Overhead figures of one service. */
 export interface OverheadResult {
   service: string;
+  design: OverheadDesign;
+  /** Paired units: concurrent rounds, or ABBA blocks. */
   blocks: number;
   roundSeconds: number;
   /** CPU µs/request per round, by mode. */
@@ -78,6 +93,8 @@ export interface OverheadPlan {
   script: "payments" | "merchants";
   path: string;
   nodeMain?: string;
+  design: OverheadDesign;
+  /** Paired units: concurrent rounds, or ABBA blocks of four rounds. */
   blocks: number;
   roundSeconds: number;
   warmupSeconds: number;
@@ -88,6 +105,15 @@ export interface OverheadPlan {
 /** The order of rounds in block `b`: ABBA, then BAAB, alternating. */
 export function blockOrder(b: number): Mode[] {
   return b % 2 === 0 ? ["on", "off", "off", "on"] : ["off", "on", "on", "off"];
+}
+
+/**
+ * The rounds of paired unit `b`: for "abba" its four rounds one mode at a time; for "concurrent"
+ * one round of both modes at once, whose wrk starts first alternating.
+ */
+export function roundsOfBlock(design: OverheadDesign, b: number): Mode[][] {
+  if (design === "abba") return blockOrder(b).map((m) => [m]);
+  return [b % 2 === 0 ? ["on", "off"] : ["off", "on"]];
 }
 
 /** Paired figures of one block: CPU per request of each mode over its two rounds. */
@@ -118,8 +144,12 @@ export async function measureOverhead(plan: OverheadPlan, log: (line: string) =>
     };
     const services: Record<Mode, ServiceProcess> = { on: await start(true), off: await start(false) };
     const url = (mode: Mode) => `${services[mode].url}${plan.path}`;
-    // Warm-up: JIT, connection pools, first-request allocations, every label child created.
-    for (const mode of ["on", "off"] as const) await runWrk({ url: url(mode), script: plan.script, seconds: plan.warmupSeconds, connections: plan.connections, cpu: "1" });
+    const load = (modes: readonly Mode[], seconds: number) =>
+      Promise.all(modes.map((mode) => runWrk({ url: url(mode), script: plan.script, seconds, connections: plan.connections, cpu: "1" })));
+    // Warm-up: JIT, connection pools, first-request allocations, every label child created;
+    // in the concurrent design under the same sharing of CPU 0 as the rounds.
+    if (plan.design === "concurrent") await load(["on", "off"], plan.warmupSeconds);
+    else for (const mode of ["on", "off"] as const) await load([mode], plan.warmupSeconds);
 
     const statStart = { on: statCpuSeconds(services.on.pid), off: statCpuSeconds(services.off.pid) };
     let runNsTotal = 0;
@@ -129,29 +159,32 @@ export async function measureOverhead(plan: OverheadPlan, log: (line: string) =>
     // A round in which the service got almost no CPU (another process held the core for the
     // whole round) measures nothing: its block is run again, at most `blocks` extra times.
     const MIN_REQUESTS = 200;
+    const unit = plan.design === "abba" ? "block" : "round";
     let retries = 0;
     for (let block = 0; block < plan.blocks; block++) {
       const inBlock: OverheadRound[] = [];
-      for (const mode of blockOrder(block)) {
-        const pid = services[mode].pid;
-        const before = readCpu(pid);
+      for (const modes of roundsOfBlock(plan.design, block)) {
+        const before = modes.map((mode) => readCpu(services[mode].pid));
         const t0 = process.hrtime.bigint();
-        const result = await runWrk({ url: url(mode), script: plan.script, seconds: plan.roundSeconds, connections: plan.connections, cpu: "1" });
+        const results = await load(modes, plan.roundSeconds);
         const wallNs = Number(process.hrtime.bigint() - t0);
-        const d = cpuDelta(before, readCpu(pid));
-        if (result.socketErrors > 0) throw new Error(`${plan.service} (metrics ${mode}): ${result.socketErrors} socket errors in a round`);
-        // payment-processor declines ~2% (402) by design; more than 5% means an error path is being measured.
-        if (result.non2xx > 0.05 * result.requests) throw new Error(`${plan.service} (metrics ${mode}): ${result.non2xx} of ${result.requests} answers not 2xx: the benchmark would measure error paths`);
-        runNsTotal += d.runNs;
-        inBlock.push({
-          block, mode, requests: result.requests, rps: result.rps, p99Us: result.p99Us,
-          cpuUsPerRequest: result.requests ? d.runNs / 1000 / result.requests : NaN, waitShare: d.waitNs / wallNs,
+        modes.forEach((mode, i) => {
+          const result = results[i];
+          const d = cpuDelta(before[i], readCpu(services[mode].pid));
+          if (result.socketErrors > 0) throw new Error(`${plan.service} (metrics ${mode}): ${result.socketErrors} socket errors in a round`);
+          // payment-processor declines ~2% (402) by design; more than 5% means an error path is being measured.
+          if (result.non2xx > 0.05 * result.requests) throw new Error(`${plan.service} (metrics ${mode}): ${result.non2xx} of ${result.requests} answers not 2xx: the benchmark would measure error paths`);
+          runNsTotal += d.runNs;
+          inBlock.push({
+            block, mode, requests: result.requests, rps: result.rps, p99Us: result.p99Us,
+            cpuUsPerRequest: result.requests ? d.runNs / 1000 / result.requests : NaN, waitShare: d.waitNs / wallNs,
+          });
         });
       }
       const starved = inBlock.find((r) => r.requests < MIN_REQUESTS);
       if (starved) {
         if (++retries > plan.blocks) throw new Error(`${plan.service}: ${retries} blocks had a round with under ${MIN_REQUESTS} requests: the machine is too busy to measure`);
-        log(`  ${plan.service} block ${block + 1}: a round served ${starved.requests} requests (the service hardly ran): block repeated`);
+        log(`  ${plan.service} ${unit} ${block + 1}: a round served ${starved.requests} requests (the service hardly ran): block repeated`);
         block--;
         continue;
       }
@@ -160,7 +193,7 @@ export async function measureOverhead(plan: OverheadPlan, log: (line: string) =>
       percents.push(pair.percent);
       uses.push(pair.us);
       const cpu = (m: Mode) => inBlock.filter((r) => r.mode === m).map((r) => r.cpuUsPerRequest.toFixed(1)).join("/");
-      log(`  ${plan.service} block ${String(block + 1).padStart(2)}/${plan.blocks}: CPU us/req on ${cpu("on")} off ${cpu("off")} -> ${pair.percent >= 0 ? "+" : ""}${pair.percent.toFixed(2)}% ` +
+      log(`  ${plan.service} ${unit} ${String(block + 1).padStart(2)}/${plan.blocks}: CPU us/req on ${cpu("on")} off ${cpu("off")} -> ${pair.percent >= 0 ? "+" : ""}${pair.percent.toFixed(2)}% ` +
         `(${pair.us >= 0 ? "+" : ""}${pair.us.toFixed(2)} us), waited for CPU ${(100 * Math.max(...inBlock.map((r) => r.waitShare))).toFixed(0)}% at most`);
     }
     const statSeconds = statCpuSeconds(services.on.pid) - statStart.on + statCpuSeconds(services.off.pid) - statStart.off;
@@ -168,7 +201,7 @@ export async function measureOverhead(plan: OverheadPlan, log: (line: string) =>
     const percent = bootstrapMedianInterval(percents);
     const usPerRequest = bootstrapMedianInterval(uses);
     return {
-      service: plan.service, blocks: plan.blocks, roundSeconds: plan.roundSeconds,
+      service: plan.service, design: plan.design, blocks: plan.blocks, roundSeconds: plan.roundSeconds,
       cpuOn: of("on", (r) => r.cpuUsPerRequest), cpuOff: of("off", (r) => r.cpuUsPerRequest),
       percent, usPerRequest, percentMean: tInterval(percents), usPerRequestMean: tInterval(uses),
       rpsOn: of("on", (r) => r.rps), rpsOff: of("off", (r) => r.rps),

@@ -1,4 +1,4 @@
-import { blockOrder, judge, pairBlock } from "./overhead";
+import { blockOrder, judge, pairBlock, roundsOfBlock } from "./overhead";
 import { median, overlaps, quantile, spread, tInterval } from "./stats";
 
 describe("benchmark statistics", () => {
@@ -41,6 +41,18 @@ describe("overhead design", () => {
   it("blocks alternate ABBA and BAAB, so each mode gets each position equally", () => {
     expect(blockOrder(0)).toEqual(["on", "off", "off", "on"]);
     expect(blockOrder(1)).toEqual(["off", "on", "on", "off"]);
+  });
+
+  it("a concurrent round loads both modes at once, alternating whose wrk starts first; abba runs one mode per round", () => {
+    expect(roundsOfBlock("concurrent", 0)).toEqual([["on", "off"]]);
+    expect(roundsOfBlock("concurrent", 1)).toEqual([["off", "on"]]);
+    expect(roundsOfBlock("abba", 1)).toEqual([["off"], ["on"], ["on"], ["off"]]);
+  });
+
+  it("a concurrent round pairs its two measurements", () => {
+    const p = pairBlock([{ mode: "off", requests: 9000, cpuUsPerRequest: 50 }, { mode: "on", requests: 8800, cpuUsPerRequest: 51 }]);
+    expect(p.us).toBeCloseTo(1, 10);
+    expect(p.percent).toBeCloseTo(2, 10);
   });
 
   it("a block pairs the modes weighted by requests, not as a mean of ratios", () => {
