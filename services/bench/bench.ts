@@ -40,13 +40,15 @@ function options() {
       only: { type: "string" },
       blocks: { type: "string" },
       design: { type: "string" },
+      pairs: { type: "string" },
       "round-seconds": { type: "string" },
       help: { type: "boolean" },
     },
   });
   if (values.help) {
     log("usage: npm run bench [-- --only overhead|capacity] [--design concurrent|abba (default concurrent)]\n" +
-      "                       [--blocks N (paired units: concurrent rounds, default 32; ABBA blocks, default 16)] [--round-seconds S (default 2)]");
+      "                       [--pairs N (fresh process pairs, concurrent design, default 8)]\n" +
+      "                       [--blocks N (paired units per pair: concurrent rounds, default 4; ABBA blocks, default 16)] [--round-seconds S (default 2)]");
     process.exit(0);
   }
   const quick = process.env.BENCH_QUICK === "1";
@@ -64,7 +66,8 @@ function options() {
   return {
     only: values.only as "overhead" | "capacity" | undefined,
     design,
-    blocks: int("blocks", values.blocks, quick ? 4 : design === "abba" ? 16 : 32, 3),
+    pairs: int("pairs", values.pairs, quick ? 3 : 8, 3),
+    blocks: int("blocks", values.blocks, quick ? 2 : design === "abba" ? 16 : 4, design === "abba" ? 3 : 2),
     roundSeconds: int("round-seconds", values["round-seconds"], quick ? 1 : 2, 1),
     quick,
   };
@@ -112,9 +115,9 @@ async function main(): Promise<number> {
   if (opts.only !== "capacity") {
     log(opts.design === "abba"
       ? `== instrumentation overhead: CPU time per request, ${opts.blocks} ABBA blocks of 4 x ${opts.roundSeconds} s rounds per service ==`
-      : `== instrumentation overhead: CPU time per request, ${opts.blocks} rounds of ${opts.roundSeconds} s per service, metrics on and off loaded at once on CPU 0 ` +
+      : `== instrumentation overhead: CPU time per request, ${opts.pairs} fresh process pairs x ${opts.blocks} rounds of ${opts.roundSeconds} s per service, metrics on and off loaded at once on CPU 0 ` +
         `(each waits for the CPU ~50% of a round: that is the other mode) ==`);
-    const common = { design: opts.design, blocks: opts.blocks, roundSeconds: opts.roundSeconds, warmupSeconds: opts.quick ? 2 : 5, connections: 32 };
+    const common = { design: opts.design, pairs: opts.pairs, blocks: opts.blocks, roundSeconds: opts.roundSeconds, warmupSeconds: opts.quick ? 2 : 5, connections: 32 };
     overhead.push(await measureOverhead({
       ...common, service: "payment-processor", language: "node", env: { SERVICE_NAME: "payment-processor", PAYMENT_TIMEOUT_RATIO: "0" },
       script: "payments", path: "/payments", nodeMain: NODE_MAIN, goal: GOALS["payment-processor"],
@@ -140,7 +143,7 @@ async function main(): Promise<number> {
   for (const o of overhead) {
     const goal = `goal: upper bound <= ${o.goal.maxPercent}%${o.goal.maxUsPerRequest !== undefined ? ` and <= ${o.goal.maxUsPerRequest} us` : ""}`;
     log(`${o.service.padEnd(18)} overhead ${sign(o.percent.mean, 2)}% [${o.percent.low.toFixed(2)}, ${o.percent.high.toFixed(2)}] ` +
-      `= ${sign(o.usPerRequest.mean, 2)} us/request [${o.usPerRequest.low.toFixed(2)}, ${o.usPerRequest.high.toFixed(2)}] (median of ${o.blocks} ${o.design === "abba" ? "ABBA blocks" : "concurrent rounds"}, 95% bootstrap interval) ` +
+      `= ${sign(o.usPerRequest.mean, 2)} us/request [${o.usPerRequest.low.toFixed(2)}, ${o.usPerRequest.high.toFixed(2)}] (${o.design === "abba" ? `median of ${o.blocks} ABBA blocks, 95% bootstrap interval` : `median of ${o.pairs} pairs x ${o.blocks} concurrent rounds, 95% two-level bootstrap interval`}) ` +
       `-> ${o.goalMet ? "GOAL MET" : "GOAL MISSED"} (${goal})`);
     log(`${"".padEnd(18)} mean of blocks ${sign(o.percentMean.mean, 2)}% [${o.percentMean.low.toFixed(2)}, ${o.percentMean.high.toFixed(2)}] = ${sign(o.usPerRequestMean.mean, 2)} us [${o.usPerRequestMean.low.toFixed(2)}, ${o.usPerRequestMean.high.toFixed(2)}] (95% t-interval, outlier-sensitive)`);
     log(`${"".padEnd(18)} CPU us/request on ${formatSpread(o.cpuOn)}; off ${formatSpread(o.cpuOff)}`);
@@ -150,7 +153,7 @@ async function main(): Promise<number> {
     const before = previous?.overhead?.find((p) => p.service === o.service);
     if (before?.percent && [before.percent.low, before.percent.high, before.usPerRequest.low, before.usPerRequest.high].every((v) => typeof v === "number" && Number.isFinite(v))) {
       const same = overlaps(before.percent, o.percent) && overlaps(before.usPerRequest, o.usPerRequest);
-      log(`${"".padEnd(18)} previous run (${before.blocks} ${before.design === "concurrent" ? "concurrent rounds" : "ABBA blocks"}, ${previous!.at}, load ${previous!.loadAverage?.start.join(" ") ?? "?"}): ` +
+      log(`${"".padEnd(18)} previous run (${before.design === "concurrent" ? `${before.pairs ?? 1} pairs x ${before.blocks} concurrent rounds` : `${before.blocks} ABBA blocks`}, ${previous!.at}, load ${previous!.loadAverage?.start.join(" ") ?? "?"}): ` +
         `${formatInterval(before.percent, 2, "%")} / ${formatInterval(before.usPerRequest, 2, " us")} -> intervals ${same ? "OVERLAP" : "DO NOT OVERLAP"}`);
     }
   }

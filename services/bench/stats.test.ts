@@ -88,3 +88,38 @@ describe("bootstrap interval of the median", () => {
     expect(tInterval(withOutlier).high).toBeGreaterThan(5);
   });
 });
+
+describe("two-level bootstrap over process pairs", () => {
+  const { bootstrapMedianInterval, nestedBootstrapMedianInterval } = jest.requireActual("./stats") as typeof import("./stats");
+  // Eight pairs, four rounds each: small noise inside a pair, an offset of its own per pair (JIT, layout).
+  const offsets = [0, 3.8, 0.1, 2.5, -0.5, 1.2, 3.0, 0.4];
+  const noise = [0.1, -0.2, 0.15, -0.05];
+  const groups = offsets.map((o) => noise.map((e) => o + e));
+
+  it("is deterministic and covers the pairs' offsets, where a flat bootstrap of the same rounds does not", () => {
+    const nested = nestedBootstrapMedianInterval(groups);
+    expect(nestedBootstrapMedianInterval(groups)).toEqual(nested);
+    expect(nested.n).toBe(8);
+    const flat = bootstrapMedianInterval(groups.flat());
+    // The flat interval treats 32 rounds as independent and is narrower than the pair-to-pair spread says.
+    // (measured: nested [0, 2.95], flat [0.2, 2.375])
+    expect(nested.high - nested.low).toBeGreaterThan(1.25 * (flat.high - flat.low));
+    expect(nested.low).toBeLessThan(flat.low);
+    expect(nested.high).toBeGreaterThan(flat.high + 0.4);
+  });
+
+  it("without an offset per pair it is about as narrow as the flat one", () => {
+    const same = offsets.map(() => noise.map((e) => 1 + e));
+    const nested = nestedBootstrapMedianInterval(same);
+    const flat = bootstrapMedianInterval(same.flat());
+    expect(nested.high - nested.low).toBeLessThan(1.5 * (flat.high - flat.low) + 1e-9);
+    expect(nested.low).toBeGreaterThanOrEqual(0.8);
+    expect(nested.high).toBeLessThanOrEqual(1.15);
+  });
+
+  it("needs three pairs with values", () => {
+    expect(() => nestedBootstrapMedianInterval([[1], [2]])).toThrow(/at least 3 groups/);
+    expect(() => nestedBootstrapMedianInterval([[1], [2], []])).toThrow(/every group/);
+  });
+});
+
