@@ -135,7 +135,7 @@ const ROWS: Row[] = [
     ] }],
   // Slow but healthy: ~0.1% of requests over the overview's 5 s p99 line (services without an
   // SLO). With exports at p99 4.5 s it was 0.3%, and at 1 r/s a 5-minute p99 then reached the
-  // red line in ~8% of windows on a normal day (an e2e "all green" check caught it).
+  // red line in ~7% of windows on a normal day (an e2e "all green" check caught it).
   ["reporting", "data", "tier-3", "node", 1, {
     latency: ms(400, 2500), errorRatio: 0.005, errorStatus: 500, routes: [
       { method: "GET", path: "/reports/:id", weight: 7 },
