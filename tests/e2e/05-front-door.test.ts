@@ -104,11 +104,13 @@ test("a burst beyond 30 r/s + 20 from one client gets 429s, and what passes stay
     await new Promise((r) => setTimeout(r, 2000));
     b = await burst();
   }
+  process.stdout.write(`front door burst: ${b.passed} passed, ${b.limited} got 429 in ${b.seconds.toFixed(2)}s\n`);
   expect(b.passed + b.limited).toBe(100);
   expect(b.seconds).toBeLessThan(FAST_ENOUGH_S);
   expect(b.limited).toBeGreaterThan(0);
-  // At least the burst passes at once; at most 1 + burst + rate * elapsed (nginx/ratelimit.test.ts derives it).
-  expect(b.passed).toBeGreaterThanOrEqual(21);
+  // At least the burst passes at once (20: this client is known to nginx from the tests above, so
+  // its first request is not the free one a new client gets); at most 1 + burst + rate * elapsed
+  // (nginx/ratelimit.test.ts derives it). Seen: exactly 20 passed in a fast 16-connection burst.
+  expect(b.passed).toBeGreaterThanOrEqual(20);
   expect(b.passed).toBeLessThanOrEqual(1 + 20 + Math.ceil(30 * b.seconds) + 1);
-  process.stdout.write(`front door burst: ${b.passed} passed, ${b.limited} got 429 in ${b.seconds.toFixed(2)}s\n`);
 });
