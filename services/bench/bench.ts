@@ -7,7 +7,7 @@
  *
  *   npm run bench                          overhead + capacity (~9 minutes on 2 cores)
  *   npm run bench -- --only overhead       overhead only (~5 minutes)
- *   npm run bench -- --blocks 40 --round-seconds 2
+ *   npm run bench -- --pairs 12 --blocks 4 --round-seconds 2
  *   npm run bench -- --only overhead --design abba   the earlier interleaved design, to compare
  *   BENCH_QUICK=1 npm run bench            short runs while developing the benchmark
  *
@@ -63,6 +63,8 @@ function options() {
   }
   const design = (values.design ?? "concurrent") as OverheadDesign;
   if (!OVERHEAD_DESIGNS.includes(design)) throw new Error(`--design must be one of ${OVERHEAD_DESIGNS.join(", ")}, got ${JSON.stringify(values.design)}`);
+  // The ABBA design runs on one pair of processes: say so rather than ignore the option.
+  if (design === "abba" && values.pairs !== undefined) throw new Error("--pairs applies to --design concurrent only (the ABBA design measures one pair); drop --pairs or the --design abba");
   return {
     only: values.only as "overhead" | "capacity" | undefined,
     design,
@@ -145,7 +147,7 @@ async function main(): Promise<number> {
     log(`${o.service.padEnd(18)} overhead ${sign(o.percent.mean, 2)}% [${o.percent.low.toFixed(2)}, ${o.percent.high.toFixed(2)}] ` +
       `= ${sign(o.usPerRequest.mean, 2)} us/request [${o.usPerRequest.low.toFixed(2)}, ${o.usPerRequest.high.toFixed(2)}] (${o.design === "abba" ? `median of ${o.blocks} ABBA blocks, 95% bootstrap interval` : `median of ${o.pairs} pairs x ${o.blocks} concurrent rounds, 95% two-level bootstrap interval`}) ` +
       `-> ${o.goalMet ? "GOAL MET" : "GOAL MISSED"} (${goal})`);
-    log(`${"".padEnd(18)} mean of blocks ${sign(o.percentMean.mean, 2)}% [${o.percentMean.low.toFixed(2)}, ${o.percentMean.high.toFixed(2)}] = ${sign(o.usPerRequestMean.mean, 2)} us [${o.usPerRequestMean.low.toFixed(2)}, ${o.usPerRequestMean.high.toFixed(2)}] (95% t-interval, outlier-sensitive)`);
+    log(`${"".padEnd(18)} mean of paired figures ${sign(o.percentMean.mean, 2)}% [${o.percentMean.low.toFixed(2)}, ${o.percentMean.high.toFixed(2)}] = ${sign(o.usPerRequestMean.mean, 2)} us [${o.usPerRequestMean.low.toFixed(2)}, ${o.usPerRequestMean.high.toFixed(2)}] (95% t-interval, outlier-sensitive)`);
     log(`${"".padEnd(18)} CPU us/request on ${formatSpread(o.cpuOn)}; off ${formatSpread(o.cpuOff)}`);
     log(`${"".padEnd(18)} wall-clock req/s (noisy, not the figure) on ${formatSpread(o.rpsOn, 0)}; off ${formatSpread(o.rpsOff, 0)}; ` +
       `waited for CPU ${formatSpread({ ...o.waitShare, min: 100 * o.waitShare.min, median: 100 * o.waitShare.median, max: 100 * o.waitShare.max }, 0, "%")}; ` +

@@ -26,7 +26,7 @@
  *   +0.0% [-1.3, 0.6] — tight intervals that did not overlap. The interval is therefore a
  *   two-level bootstrap (pairs, then rounds within a pair: stats.ts), which widens by what
  *   differs between process pairs instead of pretending the rounds are independent.
- * - Interval: 95% percentile-bootstrap interval of the MEDIAN pair (stats.ts), judged on its
+ * - Interval: 95% percentile-bootstrap interval of the MEDIAN paired figure (stats.ts), judged on its
  *   upper bound, so a run that cannot tell 2% from 4% does not pass a 3% goal. The median,
  *   because on a shared machine a round now and then catches another process's burst (CPU per
  *   request x3 for a round) and a mean with its t-interval follows that outlier; the t-interval
