@@ -75,15 +75,22 @@ export const RECORDED = {
   /** Events (requests) per second per window: the low-traffic guard. */
   sloRequests: perWindow("slo:sli_requests:rate"),
   /**
-   * The compliance period's inputs (rules/slo-recording.ts, periodRules): per hour, the sum of
-   * the 5m series' samples in that hour (one sample per hour), and the running sum since the
-   * last hour boundary (every cycle). A 30-day period then reads 720 hourly samples instead of
-   * 172,800 samples of the 5m series.
+   * The inputs of the long windows (1d, 3d) and the compliance period (rules/slo-recording.ts,
+   * runningSumRules): per hour, the sum of the 5m series' samples in that hour (one sample per
+   * hour), and the running sum since the last hour boundary (every cycle). A 30-day period then
+   * reads 720 hourly samples instead of 172,800 samples of the 5m series; a 3-day window 72 + 2.
    */
   sloErrorsHourly: "slo:sli_errors:sum1h",
   sloErrorsSinceHour: "slo:sli_errors:sum_since_hour",
   sloRequestsHourly: "slo:sli_requests:sum1h",
   sloRequestsSinceHour: "slo:sli_requests:sum_since_hour",
+  /**
+   * The same pair for the NUMBER of 5m samples (one per evaluation): the 1d and 3d request rates
+   * are the average of the 5m rate over the samples that exist (what avg_over_time gave), i.e.
+   * the requests' sum over this count.
+   */
+  sloSamplesHourly: "slo:sli_samples:count1h",
+  sloSamplesSinceHour: "slo:sli_samples:count_since_hour",
   /** Share of bad events over the SLO's compliance period (label window, e.g. "30d"). */
   sloErrorRatioPeriod: "slo:sli_error:ratio_period",
   /**
@@ -113,6 +120,16 @@ export const RECORDED = {
 } as const;
 
 /** Every recorded name, flat (for linters and dashboards' query checks). */
+/**
+ * The running sums: they read their own previous value, so a backfill (promtool's range queries)
+ * cannot evaluate them; backfills write them another way (rules/bench/history.ts) or leave them out.
+ */
+export const RUNNING_SUMS: readonly string[] = [
+  RECORDED.sloErrorsHourly, RECORDED.sloErrorsSinceHour,
+  RECORDED.sloRequestsHourly, RECORDED.sloRequestsSinceHour,
+  RECORDED.sloSamplesHourly, RECORDED.sloSamplesSinceHour,
+];
+
 export function allRecordedNames(): string[] {
   return Object.values(RECORDED).flatMap((v) => (typeof v === "string" ? [v] : Object.values(v)));
 }

@@ -78,6 +78,15 @@ describe("the unit-test files", () => {
     expect(r.output).toMatch(/ratio_period/);
   });
 
+  test("the long-window timeline fails without the running sum of a window ago, so it tests the exact windows", () => {
+    // Without `- sinceHour offset w` the oldest hour counts whole: the 1d and 3d windows are up to
+    // an hour too long, which the comparisons after the first day (and only those) catch.
+    const r = mutated("windows-unoffset", RULE_FILES.slo, (t) => t.replace(/ - \(slo:sli_errors:sum_since_hour\{[^}]*\} offset (1d|3d) or [^)]*\)/g, ""), "slo-windows.dev.test.yml");
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/ratio_rate1d.*time: 1d5m/);
+    expect(r.output).not.toMatch(/time: (1h|23h55m|1d),/);
+  }, 300_000);
+
   test("the young-Prometheus timelines fail on rules without the history guard, so they test the guard", () => {
     const { cfg } = stackUnderTest("dev");
     // The burn tiers live in the SLO groups (slo.rules.yml).

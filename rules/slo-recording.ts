@@ -48,25 +48,21 @@ export function sloRecordingRules(cfg: StackConfig, slo: SloConfig): RecordingRu
     { record: RECORDED.sloErrorBudget, expr: `vector(${num(errorBudget(slo))})`, labels },
     { record: RECORDED.sloErrors5m, expr: rawRates(slo, "5m").bad, labels },
   ];
-  for (const w of SLO_WINDOWS) {
-    if (RAW_WINDOWS.includes(w)) {
-      const r = rawRates(slo, w);
-      rules.push({ record: RECORDED.sloRequests[w], expr: r.all, labels });
-      rules.push({ record: RECORDED.sloErrorRatio[w], expr: `${r.bad} / ${r.all}`, labels });
-    } else {
-      // Average of the 5m rates over the window: exact for constant traffic, weighted by traffic.
-      rules.push({ record: RECORDED.sloRequests[w], expr: `avg_over_time(${RECORDED.sloRequests["5m"]}${sel}[${w}])`, labels });
-      rules.push({
-        record: RECORDED.sloErrorRatio[w],
-        expr: `sum_over_time(${RECORDED.sloErrors5m}${sel}[${w}]) / sum_over_time(${RECORDED.sloRequests["5m"]}${sel}[${w}])`,
-        labels,
-      });
-    }
+  for (const w of SLO_WINDOWS.filter((x) => RAW_WINDOWS.includes(x))) {
+    const r = rawRates(slo, w);
+    rules.push({ record: RECORDED.sloRequests[w], expr: r.all, labels });
+    rules.push({ record: RECORDED.sloErrorRatio[w], expr: `${r.bad} / ${r.all}`, labels });
+  }
+  const interval = durationSeconds(cfg.scrape.evaluationInterval);
+  for (const s of runningSums()) rules.push(...runningSumRules(s.input(sel), s.hourly, s.sinceHour, sel, labels, interval));
+  for (const w of SLO_WINDOWS.filter((x) => !RAW_WINDOWS.includes(x))) {
+    const [errors, requests, samples] = runningSums().map((s) => windowSumExpr(s.hourly, s.sinceHour, sel, w));
+    // The average of the 5m rates over the window (what avg_over_time gave), and the share of bad
+    // events, both exactly as one sum_over_time over the 5m series would give them.
+    rules.push({ record: RECORDED.sloRequests[w], expr: `${requests} / ${samples}`, labels });
+    rules.push({ record: RECORDED.sloErrorRatio[w], expr: `${errors} / ${requests}`, labels });
   }
   const period = { ...labels, window: slo.window };
-  const interval = durationSeconds(cfg.scrape.evaluationInterval);
-  rules.push(...periodRules(RECORDED.sloErrors5m, RECORDED.sloErrorsHourly, RECORDED.sloErrorsSinceHour, sel, labels, interval));
-  rules.push(...periodRules(RECORDED.sloRequests["5m"], RECORDED.sloRequestsHourly, RECORDED.sloRequestsSinceHour, sel, labels, interval));
   rules.push({ record: RECORDED.sloErrorRatioPeriod, expr: periodRatioExpr(slo, "hourly"), labels: period });
   rules.push({
     record: RECORDED.sloBudgetRemaining,
@@ -78,6 +74,44 @@ export function sloRecordingRules(cfg: StackConfig, slo: SloConfig): RecordingRu
     labels: period,
   });
   return rules;
+}
+
+/** How far back a running sum looks for its previous value (runningSumRules). */
+export const RUNNING_SUM_REACH = "20m";
+
+/** The three running sums of an SLO: bad events/s, events/s (the 5m series) and the number of 5m samples. */
+function runningSums(): Array<{ input: (sel: string) => string; hourly: string; sinceHour: string }> {
+  return [
+    { input: (sel) => `${RECORDED.sloErrors5m}${sel}`, hourly: RECORDED.sloErrorsHourly, sinceHour: RECORDED.sloErrorsSinceHour },
+    { input: (sel) => `${RECORDED.sloRequests["5m"]}${sel}`, hourly: RECORDED.sloRequestsHourly, sinceHour: RECORDED.sloRequestsSinceHour },
+    { input: (sel) => `(${RECORDED.sloRequests["5m"]}${sel} * 0 + 1)`, hourly: RECORDED.sloSamplesHourly, sinceHour: RECORDED.sloSamplesSinceHour },
+  ];
+}
+
+/**
+ * The long windows (1d, 3d) from the hourly sums, exactly (issue 15: as sum_over_time over the
+ * 5m series they read 5,760 and 17,280 samples per series every cycle, three series per window,
+ * ~69k of each SLO group's 80k-126k samples on day 30).
+ *
+ * sum(w) at t = sum_over_time(hourly[w - 1s]) + sinceHour - sinceHour offset w:
+ * - the hourly samples after t - w tile the time from the hour boundary before t - w up to the
+ *   last boundary; sinceHour adds the running hour;
+ * - the oldest of them starts before the window: by exactly the samples between that boundary
+ *   and t - w, which is the running sum AT t - w (sinceHour offset w). When t - w is itself a
+ *   boundary that running sum is 0 and the boundary's own hourly sample (the hour before the
+ *   window) must not count: the range is `w - 1s`, so it is left out by Prometheus 2 (whose
+ *   ranges include their left end) as by Prometheus 3 (whose ranges do not). Samples are 15 s
+ *   apart, so no other sample lies in that second.
+ * - The result is the sum of the 5m series' samples in (t - w, t]: Prometheus 3's
+ *   sum_over_time(x[w]). A young Prometheus (no running sum a window ago) sums what exists, as
+ *   sum_over_time does. rules/tests/slo-windows.test.yml compares the two at moments around
+ *   every kind of boundary; the burn-rate timelines fire at the same times.
+ * It reads w/1h + 2 samples per series (26 for 1d, 74 for 3d).
+ */
+export function windowSumExpr(hourly: string, sinceHour: string, sel: string, w: SloWindow): string {
+  const s = durationSeconds(w);
+  const zero = `${sinceHour}${sel} * 0`;
+  return `((sum_over_time(${hourly}${sel}[${s - 1}s]) or ${zero}) + ${sinceHour}${sel} - (${sinceHour}${sel} offset ${w} or ${zero}))`;
 }
 
 /**
@@ -92,13 +126,30 @@ export function sloRecordingRules(cfg: StackConfig, slo: SloConfig): RecordingRu
  *   hour just ended. Consecutive hourly samples tile time with no gap and no overlap.
  * - period = sum_over_time(hourly[window]) + sinceHour: every sample of the 5m series in the
  *   window, i.e. the old sum_over_time(5m series[window]), exactly, except that the oldest hour
- *   is counted whole (the window is up to one hour longer: at most 1/720 of a 30-day period).
+ *   is counted whole (the window is up to one hour longer: at most 1/720 of a 30-day period; the
+ *   exact form of windowSumExpr would need the running sum of 30 days ago, which the retention
+ *   may already have dropped).
  *
- * `hourly` is evaluated before `sinceHour` resets. A gap of more than the 5m lookback (Prometheus
- * down) restarts the running sum: that hour then counts from the restart, as a sum_over_time
- * counts only the samples that exist. rules/tests/slo-recording.test.yml checks the values equal
- * the old expression's; the SLO timelines (rules/tests) fire at the same times as before.
+ * `hourly` is evaluated before `sinceHour` resets. The previous running sum is the last one of
+ * the past RUNNING_SUM_REACH (20m), not the instant value (whose 5-minute lookback would restart
+ * the sum at every evaluation of a timeline evaluated every 15 minutes, and after any gap over
+ * 5 minutes): a gap (Prometheus down, missed iterations) just adds no samples, as a sum_over_time
+ * counts only the samples that exist; a boundary evaluation missed leaves that hour's sum in the
+ * next hourly sample, which keeps the tiling. Only a gap over 20 minutes restarts the running
+ * sum, and that hour then counts from the restart. It reads 80 samples per series per cycle.
+ * rules/tests/slo-period.test.yml checks the values equal the old expression's; the SLO
+ * timelines (rules/tests) fire at the same times as before.
+ * `input` is the PromQL of the 5m series (with its selector).
  */
+export function runningSumRules(input: string, hourly: string, sinceHour: string, sel: string, labels: Record<string, string>, intervalS: number): RecordingRule[] {
+  const boundary = `on () (vector(time()) % 3600 < ${num(intervalS)})`;
+  const previous = `(last_over_time(${sinceHour}${sel}[${RUNNING_SUM_REACH}]) or ${input} * 0)`;
+  return [
+    { record: hourly, expr: `(${previous} + ${input}) and ${boundary}`, labels },
+    { record: sinceHour, expr: `((${previous} + ${input}) unless ${boundary}) or ${input} * 0`, labels },
+  ];
+}
+
 /**
  * The period's bad-event share: "hourly" is what the rules record (from the hourly sums);
  * "direct" is the same value as one sum_over_time over the 5m series (what it replaced, and what
@@ -114,13 +165,18 @@ export function periodRatioExpr(slo: SloConfig, form: "hourly" | "direct"): stri
   return `${sum(RECORDED.sloErrorsHourly, RECORDED.sloErrorsSinceHour)} / ${sum(RECORDED.sloRequestsHourly, RECORDED.sloRequestsSinceHour)}`;
 }
 
-export function periodRules(input: string, hourly: string, sinceHour: string, sel: string, labels: Record<string, string>, intervalS: number): RecordingRule[] {
-  const boundary = `on () (vector(time()) % 3600 < ${num(intervalS)})`;
-  const previous = `(${sinceHour}${sel} or ${input}${sel} * 0)`;
-  return [
-    { record: hourly, expr: `(${previous} + ${input}${sel}) and ${boundary}`, labels },
-    { record: sinceHour, expr: `((${previous} + ${input}${sel}) unless ${boundary}) or ${input}${sel} * 0`, labels },
-  ];
+/**
+ * The long windows' ratios in their direct form (one sum_over_time over the 5m series, what a
+ * backfill evaluates; equal to the recorded form, rules/tests/slo-windows.test.yml).
+ */
+export function longWindowDirectExpr(slo: SloConfig, record: string): string | null {
+  const sel = sloSelector(slo);
+  for (const w of SLO_WINDOWS.filter((x) => !RAW_WINDOWS.includes(x))) {
+    const range = `[${durationSeconds(w) - 1}s]`;
+    if (record === RECORDED.sloRequests[w]) return `avg_over_time(${RECORDED.sloRequests["5m"]}${sel}${range})`;
+    if (record === RECORDED.sloErrorRatio[w]) return `sum_over_time(${RECORDED.sloErrors5m}${sel}${range}) / sum_over_time(${RECORDED.sloRequests["5m"]}${sel}${range})`;
+  }
+  return null;
 }
 
 /**

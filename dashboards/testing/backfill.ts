@@ -21,8 +21,8 @@ import type { Topology } from "../../render/topology";
 import { toYaml } from "../../render/yaml";
 import { ruleGroups } from "../../rules";
 import { isAlert, type RecordingRule, type RuleGroup } from "../../rules/model";
-import { RECORDED } from "../../rules/names";
-import { periodRatioExpr } from "../../rules/slo-recording";
+import { RECORDED, RUNNING_SUMS } from "../../rules/names";
+import { longWindowDirectExpr, periodRatioExpr } from "../../rules/slo-recording";
 import type { Incident, SynthService } from "./profiles";
 import { PROMTOOL_BIN, withPrometheus } from "./prometheus";
 import { writeOpenMetricsChunks } from "./synthetic";
@@ -84,19 +84,19 @@ export function ruleLayers(groups: RuleGroup[]): RuleGroup[][] {
 }
 
 /**
- * A rule as a backfill can evaluate it. The period's running sums read their own previous value,
- * which promtool's range queries do not have: they are left out, and the period is evaluated in
- * its direct form (the same value, rules/tests/slo-period.test.yml).
+ * A rule as a backfill can evaluate it. The running sums read their own previous value, which
+ * promtool's range queries do not have: they are left out, and the period and the long windows
+ * (1d, 3d) are evaluated in their direct form (the same values, rules/tests/slo-period.test.yml
+ * and slo-windows.test.yml).
  */
 export function forBackfill<R extends RecordingRule | RuleGroup["rules"][number]>(cfg: StackConfig, r: R): R | null {
   if (isAlert(r)) return r;
-  const running = [RECORDED.sloErrorsHourly, RECORDED.sloErrorsSinceHour, RECORDED.sloRequestsHourly, RECORDED.sloRequestsSinceHour] as string[];
-  if (running.includes(r.record)) return null;
-  if (r.record === RECORDED.sloErrorRatioPeriod) {
-    const slo = cfg.slos.find((x) => x.name === r.labels?.slo);
-    if (slo) return { ...r, expr: periodRatioExpr(slo, "direct") };
-  }
-  return r;
+  if (RUNNING_SUMS.includes(r.record)) return null;
+  const slo = cfg.slos.find((x) => x.name === r.labels?.slo);
+  if (!slo) return r;
+  if (r.record === RECORDED.sloErrorRatioPeriod) return { ...r, expr: periodRatioExpr(slo, "direct") };
+  const direct = longWindowDirectExpr(slo, r.record);
+  return direct === null ? r : { ...r, expr: direct };
 }
 
 /** Moves every block directory from `from` into `to`. */

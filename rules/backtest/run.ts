@@ -28,7 +28,7 @@ import { requireTool } from "../../scripts/tools/find";
 import { RULE_FILES } from "../../config/conventions";
 import { ruleGroups } from "..";
 import { isAlert, type RecordingRule, type Rule, type RuleGroup } from "../model";
-import { RECORDED } from "../names";
+import { RECORDED, RUNNING_SUMS } from "../names";
 import type { ExpectedIncident, WeekIncident } from "./incidents";
 import { AlertmanagerModel, notifications, type Episode, type Notification } from "./notifications";
 import { writeFamilies } from "./openmetrics";
@@ -66,9 +66,13 @@ export interface RunResult {
 
 const since = (t0: number) => Math.round((Date.now() - t0) / 100) / 10;
 
-/** The warm-up's rule file: the 5m rates the SLO's long windows sum over, in each SLO's group. */
-function warmupGroups(cfg: StackConfig, topo: Topology) {
-  const keep = new Set<string>([RECORDED.sloErrors5m, RECORDED.sloRequests["5m"]]);
+/**
+ * The warm-up's rule file: the 5m rates the SLO's long windows are made of and the running sums
+ * over them (hourly and since the hour, rules/slo-recording.ts), in each SLO's group and order,
+ * so the judged week starts with days of 1d/3d window and period behind it.
+ */
+export function warmupGroups(cfg: StackConfig, topo: Topology) {
+  const keep = new Set<string>([RECORDED.sloErrors5m, RECORDED.sloRequests["5m"], ...RUNNING_SUMS]);
   return ruleGroups(cfg, topo)[RULE_FILES.slo]
     .filter((g) => g.rules.some((r) => !isAlert(r) && keep.has(r.record)))
     .map((g) => ({ ...g, rules: g.rules.filter((r) => !isAlert(r) && keep.has(r.record)) }));

@@ -42,7 +42,8 @@ import { renderRuleFiles, ruleGroups } from "..";
 import { buildTsdb, moveBlocks } from "../../dashboards/testing/backfill";
 import { businessFamilies } from "../../dashboards/testing/families-other";
 import { leMatcher, isAlert, type RecordingRule, type RuleGroup } from "../model";
-import { RECORDED } from "../names";
+import { RECORDED, RUNNING_SUMS, SLO_WINDOWS } from "../names";
+import { RAW_WINDOWS } from "../slo-math";
 import { synthServices } from "../../dashboards/testing/profiles";
 import { PROMTOOL_BIN, withPrometheus, startPrometheus } from "../../dashboards/testing/prometheus";
 import { writeOpenMetricsChunks } from "../../dashboards/testing/synthetic";
@@ -50,7 +51,7 @@ import { writeOpenMetricsChunks } from "../../dashboards/testing/synthetic";
 const run = promisify(execFile);
 
 /** Bump when the data changes shape, so cached sets are rebuilt. */
-const HISTORY_VERSION = 4;
+const HISTORY_VERSION = 5;
 
 /** What to build. */
 export interface HistoryOptions {
@@ -216,10 +217,9 @@ export async function buildHistory(o: HistoryOptions): Promise<History> {
 
   // RECENT: the whole fleet, every rule whose windows fit (the period's running sums excepted:
   // they read their own previous value, which a backfill does not have).
-  const periodInputs = new Set<string>([RECORDED.sloErrorsHourly, RECORDED.sloErrorsSinceHour, RECORDED.sloRequestsHourly, RECORDED.sloRequestsSinceHour]);
   await buildTsdb({
     workDir: dir, cfg, topo, services, startS: recentFromS, endS, incidents: [], append: true, log, integerCounts: true,
-    rules: (r) => longestWindowS(r.expr) <= o.recentHours * 3600 && !periodInputs.has(r.record),
+    rules: (r) => longestWindowS(r.expr) <= o.recentHours * 3600 && !RUNNING_SUMS.includes(r.record),
   });
 
   // The hourly sums the period reads (rules/slo-recording.ts, periodRules), for the whole range:
@@ -229,8 +229,9 @@ export async function buildHistory(o: HistoryOptions): Promise<History> {
     groups: [{
       name: "slo-hourly-backfill", interval: "1h",
       rules: [
-        { record: RECORDED.sloErrorsHourly, expr: `sum_over_time(${RECORDED.sloErrors5m}[1h])` },
-        { record: RECORDED.sloRequestsHourly, expr: `sum_over_time(${RECORDED.sloRequests["5m"]}[1h])` },
+        { record: RECORDED.sloErrorsHourly, expr: `sum_over_time(${RECORDED.sloErrors5m}[3599s])` },
+        { record: RECORDED.sloRequestsHourly, expr: `sum_over_time(${RECORDED.sloRequests["5m"]}[3599s])` },
+        { record: RECORDED.sloSamplesHourly, expr: `count_over_time(${RECORDED.sloRequests["5m"]}[3599s])` },
       ],
     }],
   }, "rules/bench/history.ts"));
@@ -241,8 +242,79 @@ export async function buildHistory(o: HistoryOptions): Promise<History> {
   );
   log(`hourly period sums: ${moveBlocks(hourlyOut, data)} blocks`);
   fs.rmSync(hourlyOut, { recursive: true, force: true });
+
+  // The running sums since the hour, every evaluation, as far back as a long window's
+  // `offset` reads (3d) plus the recent part's span (a cached set a few hours old still has them).
+  const runningFromS = Math.max(Math.ceil(startS / 3600) * 3600, Math.floor((endS - longestLongWindowS(cfg) - o.recentHours * 3600) / 3600) * 3600);
+  const runningFile = path.join(dir, "slo-running.om");
+  const runningSamples = await withPrometheus(data, (p) => writeRunningSums(p.url, runningFile, runningFromS, endS, durationSeconds(cfg.scrape.evaluationInterval)));
+  await run(PROMTOOL_BIN, ["tsdb", "create-blocks-from", "openmetrics", "-q", runningFile, data], { maxBuffer: 1 << 26, timeout: 30 * 60_000 });
+  fs.rmSync(runningFile);
+  log(`running sums since the hour: ${runningSamples} samples from ${new Date(runningFromS * 1000).toISOString()}`);
   const blocks = await compact(cfg, data, log);
   const meta = { startS, endS, recentFromS, blocks, days: o.days, services: cfg.services.length, slos: cfg.slos.length };
   fs.writeFileSync(marker, JSON.stringify(meta));
   return { ...meta, cfg, topo, dataDir: data, builtInS: (Date.now() - started) / 1000 };
+}
+
+/** The longest window built from the running sums (3d), in seconds. */
+function longestLongWindowS(_cfg: StackConfig): number {
+  return Math.max(...SLO_WINDOWS.filter((w) => !RAW_WINDOWS.includes(w)).map((w) => durationSeconds(w)));
+}
+
+/**
+ * The running sums since the hour (rules/slo-recording.ts, runningSumRules) as the rules would
+ * have recorded them, in OpenMetrics: at each evaluation t, the sum of the 5m series' samples
+ * in (hour start, t] (0 on the hour), for errors, requests and the sample count. A backfill's
+ * range queries cannot evaluate them (they read their own previous value), so they are summed
+ * here from the 5m series read back at the evaluation interval. Returns the sample count.
+ */
+export async function writeRunningSums(url: string, file: string, fromS: number, toS: number, stepS: number): Promise<number> {
+  const inputs = [
+    { query: RECORDED.sloErrors5m, out: RECORDED.sloErrorsSinceHour, value: (v: number) => v },
+    { query: RECORDED.sloRequests["5m"], out: RECORDED.sloRequestsSinceHour, value: (v: number) => v },
+    { query: RECORDED.sloRequests["5m"], out: RECORDED.sloSamplesSinceHour, value: () => 1 },
+  ];
+  const start = Math.ceil(fromS / stepS) * stepS;
+  const fd = fs.openSync(file, "w");
+  let samples = 0;
+  try {
+    for (const input of inputs) {
+      const series = new Map<string, Map<number, number>>();
+      // query_range answers at most 11,000 points per series: ask in spans of 10,000 steps.
+      for (let a = start; a <= toS; a += 10_000 * stepS) {
+        const b = Math.min(toS, a + 9_999 * stepS);
+        const q = new URLSearchParams({ query: input.query, start: String(a), end: String(b), step: String(stepS) });
+        const r = await fetch(`${url}/api/v1/query_range?${q}`, { signal: AbortSignal.timeout(300_000) });
+        const body = (await r.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> } };
+        if (body.status !== "success") throw new Error(`query_range ${input.query}: ${body.error}`);
+        for (const s of body.data.result) {
+          const { __name__: _, ...labels } = s.metric;
+          const key = Object.entries(labels).sort().map(([k, v]) => `${k}="${v}"`).join(",");
+          const points = series.get(key) ?? new Map<number, number>();
+          for (const [t, v] of s.values) points.set(t, input.value(Number(v)));
+          series.set(key, points);
+        }
+      }
+      fs.writeSync(fd, `# TYPE ${input.out} gauge\n`);
+      for (const [key, points] of series) {
+        const lines: string[] = [];
+        let sum = 0;
+        let hour = -1;
+        for (const t of [...points.keys()].sort((x, y) => x - y)) {
+          const h = Math.floor(t / 3600);
+          if (t % 3600 === 0 || h !== hour) sum = 0; // back to 0 at the first evaluation of each hour
+          if (t % 3600 !== 0) sum += points.get(t)!;
+          hour = h;
+          lines.push(`${input.out}{${key}} ${sum} ${t}`);
+        }
+        fs.writeSync(fd, lines.join("\n") + "\n");
+        samples += lines.length;
+      }
+    }
+    fs.writeSync(fd, "# EOF\n");
+  } finally {
+    fs.closeSync(fd);
+  }
+  return samples;
 }
