@@ -5,8 +5,9 @@
  * .local/bench/results.json; the previous results file is read first, and the overhead intervals
  * of the two runs are compared (do they overlap?), so "run it twice" is a check the command does.
  *
- *   npm run bench                          overhead + capacity (~9 minutes on 2 cores)
- *   npm run bench -- --only overhead       overhead only (~5 minutes)
+ *   npm run bench                          overhead + capacity (~21 minutes on 2 cores)
+ *   npm run bench -- --only overhead       overhead only (~17 minutes)
+ *   npm run bench -- --only overhead --service payment-processor   one service's overhead
  *   npm run bench -- --pairs 12 --blocks 4 --round-seconds 2
  *   npm run bench -- --only overhead --design abba   the earlier interleaved design, to compare
  *   BENCH_QUICK=1 npm run bench            short runs while developing the benchmark
@@ -33,6 +34,16 @@ export const GOALS = {
   "payment-processor": { maxPercent: 3, maxUsPerRequest: 5 },
   "merchant-api": { maxPercent: 5 },
 } as const;
+type ServiceName = keyof typeof GOALS;
+
+/**
+ * Fresh process pairs per service. A pair's own figure moves by several percent (JIT and memory
+ * layout of two fresh processes; services/README.md), so the interval's width is set by the
+ * number of pairs. payment-processor's effect (~1-2% of ~60 us) is small against that spread and
+ * gets more pairs than merchant-api's (~3.5% of ~400 us): with 24 pairs each, two runs gave Node
+ * [-1.05, 3.27] and [-0.03, 5.52], Python [2.29, 4.34] and [2.79, 4.24].
+ */
+export const DEFAULT_PAIRS: Record<ServiceName, number> = { "payment-processor": 40, "merchant-api": 24 };
 
 function options() {
   const { values } = parseArgs({
@@ -41,13 +52,15 @@ function options() {
       blocks: { type: "string" },
       design: { type: "string" },
       pairs: { type: "string" },
+      service: { type: "string" },
       "round-seconds": { type: "string" },
       help: { type: "boolean" },
     },
   });
   if (values.help) {
     log("usage: npm run bench [-- --only overhead|capacity] [--design concurrent|abba (default concurrent)]\n" +
-      "                       [--pairs N (fresh process pairs, concurrent design, default 8)]\n" +
+      "                       [--service payment-processor|merchant-api (overhead of one service; default both)]\n" +
+      `                       [--pairs N (fresh process pairs, concurrent design; default ${DEFAULT_PAIRS["payment-processor"]} for payment-processor, ${DEFAULT_PAIRS["merchant-api"]} for merchant-api)]\n` +
       "                       [--blocks N (paired units per pair: concurrent rounds, default 4; ABBA blocks, default 16)] [--round-seconds S (default 2)]");
     process.exit(0);
   }
@@ -65,10 +78,17 @@ function options() {
   if (!OVERHEAD_DESIGNS.includes(design)) throw new Error(`--design must be one of ${OVERHEAD_DESIGNS.join(", ")}, got ${JSON.stringify(values.design)}`);
   // The ABBA design runs on one pair of processes: say so rather than ignore the option.
   if (design === "abba" && values.pairs !== undefined) throw new Error("--pairs applies to --design concurrent only (the ABBA design measures one pair); drop --pairs or the --design abba");
+  const services = Object.keys(GOALS) as ServiceName[];
+  if (values.service !== undefined && !services.includes(values.service as ServiceName)) {
+    throw new Error(`--service must be one of ${services.join(", ")}, got ${JSON.stringify(values.service)}`);
+  }
+  if (values.service !== undefined && values.only === "capacity") throw new Error("--service selects an overhead measurement; drop it or --only capacity");
+  const pairs = values.pairs === undefined ? undefined : int("pairs", values.pairs, 0, 3);
   return {
     only: values.only as "overhead" | "capacity" | undefined,
+    services: values.service === undefined ? services : [values.service as ServiceName],
     design,
-    pairs: int("pairs", values.pairs, quick ? 3 : 8, 3),
+    pairsFor: (service: ServiceName) => pairs ?? (quick ? 3 : DEFAULT_PAIRS[service]),
     blocks: int("blocks", values.blocks, quick ? 2 : design === "abba" ? 16 : 4, design === "abba" ? 3 : 2),
     roundSeconds: int("round-seconds", values["round-seconds"], quick ? 1 : 2, 1),
     quick,
@@ -117,15 +137,15 @@ async function main(): Promise<number> {
   if (opts.only !== "capacity") {
     log(opts.design === "abba"
       ? `== instrumentation overhead: CPU time per request, ${opts.blocks} ABBA blocks of 4 x ${opts.roundSeconds} s rounds per service ==`
-      : `== instrumentation overhead: CPU time per request, ${opts.pairs} fresh process pairs x ${opts.blocks} rounds of ${opts.roundSeconds} s per service, metrics on and off loaded at once on CPU 0 ` +
+      : `== instrumentation overhead: CPU time per request, fresh process pairs (${opts.services.map((x) => `${x} ${opts.pairsFor(x)}`).join(", ")}) x ${opts.blocks} rounds of ${opts.roundSeconds} s, metrics on and off loaded at once on CPU 0 ` +
         `(each waits for the CPU ~50% of a round: that is the other mode) ==`);
-    const common = { design: opts.design, pairs: opts.pairs, blocks: opts.blocks, roundSeconds: opts.roundSeconds, warmupSeconds: opts.quick ? 2 : 5, connections: 32 };
-    overhead.push(await measureOverhead({
-      ...common, service: "payment-processor", language: "node", env: { SERVICE_NAME: "payment-processor", PAYMENT_TIMEOUT_RATIO: "0" },
+    const common = { design: opts.design, blocks: opts.blocks, roundSeconds: opts.roundSeconds, warmupSeconds: opts.quick ? 2 : 5, connections: 32 };
+    if (opts.services.includes("payment-processor")) overhead.push(await measureOverhead({
+      ...common, pairs: opts.pairsFor("payment-processor"), service: "payment-processor", language: "node", env: { SERVICE_NAME: "payment-processor", PAYMENT_TIMEOUT_RATIO: "0" },
       script: "payments", path: "/payments", nodeMain: NODE_MAIN, goal: GOALS["payment-processor"],
     }, log));
-    overhead.push(await measureOverhead({
-      ...common, service: "merchant-api", language: "python", env: { MERCHANT_ERROR_RATIO: "0" },
+    if (opts.services.includes("merchant-api")) overhead.push(await measureOverhead({
+      ...common, pairs: opts.pairsFor("merchant-api"), service: "merchant-api", language: "python", env: { MERCHANT_ERROR_RATIO: "0" },
       script: "merchants", path: "/merchants/globex", goal: GOALS["merchant-api"],
     }, log));
   }
@@ -167,7 +187,8 @@ async function main(): Promise<number> {
   mkdirSync(path.dirname(RESULTS), { recursive: true });
   const saved: SavedRun & { capacity: CapacityResult[] } = {
     at: new Date().toISOString(), loadAverage: { start: loadStart, end: loadEnd },
-    overhead: overhead.length ? overhead : previous?.overhead, capacity,
+    // A service not measured this time keeps its previous figures (the next run compares with them).
+    overhead: [...overhead, ...(previous?.overhead ?? []).filter((p) => !overhead.some((o) => o.service === p.service))], capacity,
   };
   writeFileSync(RESULTS, `${JSON.stringify(saved, null, 2)}\n`);
   log(`\nraw figures: ${path.relative(REPO_ROOT, RESULTS)}`);
