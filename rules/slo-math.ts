@@ -13,7 +13,7 @@
  * Tiers are stack config (alerts.burnRate.tiers); every threshold compares with >=: a burn of
  * exactly 14.4x pages, exactly 1x opens a ticket, and 0.5x never alerts.
  */
-import type { Severity, SloWindow } from "../config/conventions";
+import { SLO_WINDOWS, type Severity, type SloWindow } from "../config/conventions";
 import type { SloConfig, StackConfig } from "../config/schema";
 import { durationSeconds } from "../config/validate";
 
@@ -41,6 +41,9 @@ export function burnTiers(cfg: StackConfig): BurnTier[] {
  * every 15 s is the expensive query recording rules exist to avoid; those tiers only open tickets.
  */
 export const RAW_WINDOWS: readonly SloWindow[] = ["1m", "2m", "5m", "30m", "1h", "2h", "6h"];
+
+/** The other SLO windows (1d, 3d): built from the hourly and running sums (slo-recording.ts, windowSumExpr). */
+export const LONG_WINDOWS: readonly SloWindow[] = SLO_WINDOWS.filter((w) => !RAW_WINDOWS.includes(w));
 
 /**
  * Absolute tolerance of every burn threshold (rendered `>= 0.0144 - 1e-12`). A burn of exactly

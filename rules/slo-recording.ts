@@ -9,9 +9,9 @@
 import { LABELS, METRICS } from "../config/conventions";
 import type { SloConfig, StackConfig } from "../config/schema";
 import { leMatcher, num, teamOf, type AlertingRule, type RecordingRule, type RuleGroup } from "./model";
-import { RECORDED, SLO_WINDOWS, type SloWindow } from "./names";
+import { RECORDED, type SloWindow } from "./names";
 import { historyGroup, periodCoverage } from "./history";
-import { RAW_WINDOWS, errorBudget } from "./slo-math";
+import { LONG_WINDOWS, RAW_WINDOWS, errorBudget } from "./slo-math";
 import { durationSeconds } from "../config/validate";
 
 /** Labels on every series of the SLO. */
@@ -48,14 +48,14 @@ export function sloRecordingRules(cfg: StackConfig, slo: SloConfig): RecordingRu
     { record: RECORDED.sloErrorBudget, expr: `vector(${num(errorBudget(slo))})`, labels },
     { record: RECORDED.sloErrors5m, expr: rawRates(slo, "5m").bad, labels },
   ];
-  for (const w of SLO_WINDOWS.filter((x) => RAW_WINDOWS.includes(x))) {
+  for (const w of RAW_WINDOWS) {
     const r = rawRates(slo, w);
     rules.push({ record: RECORDED.sloRequests[w], expr: r.all, labels });
     rules.push({ record: RECORDED.sloErrorRatio[w], expr: `${r.bad} / ${r.all}`, labels });
   }
   const interval = durationSeconds(cfg.scrape.evaluationInterval);
   for (const s of runningSums()) rules.push(...runningSumRules(s.input(sel), s.hourly, s.sinceHour, sel, labels, interval));
-  for (const w of SLO_WINDOWS.filter((x) => !RAW_WINDOWS.includes(x))) {
+  for (const w of LONG_WINDOWS) {
     const [errors, requests, samples] = runningSums().map((s) => windowSumExpr(s.hourly, s.sinceHour, sel, w));
     // The average of the 5m rates over the window (what avg_over_time gave), and the share of bad
     // events, both exactly as one sum_over_time over the 5m series would give them.
@@ -171,7 +171,7 @@ export function periodRatioExpr(slo: SloConfig, form: "hourly" | "direct"): stri
  */
 export function longWindowDirectExpr(slo: SloConfig, record: string): string | null {
   const sel = sloSelector(slo);
-  for (const w of SLO_WINDOWS.filter((x) => !RAW_WINDOWS.includes(x))) {
+  for (const w of LONG_WINDOWS) {
     const range = `[${durationSeconds(w) - 1}s]`;
     if (record === RECORDED.sloRequests[w]) return `avg_over_time(${RECORDED.sloRequests["5m"]}${sel}${range})`;
     if (record === RECORDED.sloErrorRatio[w]) return `sum_over_time(${RECORDED.sloErrors5m}${sel}${range}) / sum_over_time(${RECORDED.sloRequests["5m"]}${sel}${range})`;

@@ -42,8 +42,8 @@ import { renderRuleFiles, ruleGroups } from "..";
 import { buildTsdb, moveBlocks } from "../../dashboards/testing/backfill";
 import { businessFamilies } from "../../dashboards/testing/families-other";
 import { leMatcher, isAlert, type RecordingRule, type RuleGroup } from "../model";
-import { RECORDED, RUNNING_SUMS, SLO_WINDOWS } from "../names";
-import { RAW_WINDOWS } from "../slo-math";
+import { RECORDED, RUNNING_SUMS } from "../names";
+import { LONG_WINDOWS } from "../slo-math";
 import { synthServices } from "../../dashboards/testing/profiles";
 import { PROMTOOL_BIN, withPrometheus, startPrometheus } from "../../dashboards/testing/prometheus";
 import { writeOpenMetricsChunks } from "../../dashboards/testing/synthetic";
@@ -258,7 +258,7 @@ export async function buildHistory(o: HistoryOptions): Promise<History> {
 
   // The running sums since the hour, every evaluation, as far back as a long window's
   // `offset` reads (3d) plus the recent part's span (a cached set a few hours old still has them).
-  const runningFromS = Math.max(Math.ceil(startS / 3600) * 3600, Math.floor((endS - longestLongWindowS(cfg) - o.recentHours * 3600) / 3600) * 3600);
+  const runningFromS = Math.max(Math.ceil(startS / 3600) * 3600, Math.floor((endS - longestLongWindowS() - o.recentHours * 3600) / 3600) * 3600);
   const runningFile = path.join(dir, "slo-running.om");
   const runningSamples = await withPrometheus(data, (p) => writeRunningSums(p.url, runningFile, runningFromS, endS, durationSeconds(cfg.scrape.evaluationInterval)));
   await run(PROMTOOL_BIN, ["tsdb", "create-blocks-from", "openmetrics", "-q", runningFile, data], { maxBuffer: 1 << 26, timeout: 30 * 60_000 });
@@ -273,8 +273,8 @@ export async function buildHistory(o: HistoryOptions): Promise<History> {
 }
 
 /** The longest window built from the running sums (3d), in seconds. */
-function longestLongWindowS(_cfg: StackConfig): number {
-  return Math.max(...SLO_WINDOWS.filter((w) => !RAW_WINDOWS.includes(w)).map((w) => durationSeconds(w)));
+function longestLongWindowS(): number {
+  return Math.max(...LONG_WINDOWS.map((w) => durationSeconds(w)));
 }
 
 /**
