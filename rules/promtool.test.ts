@@ -12,17 +12,33 @@ import { burnTiers } from "./slo-math";
 import { memoryAbove } from "./infrastructure";
 import { generatedFiles } from "./timelines";
 import { RECORDED } from "./names";
-import { STACK_NAMES, TESTS_DIR, promtools, renderLayout, run, stackUnderTest, testFilesFor, type StackName } from "./testing";
+import { RunAhead, STACK_NAMES, TESTS_DIR, promtools, renderLayout, run, runAsync, stackUnderTest, testFilesFor, type StackName } from "./testing";
 
 let dir: string;
 const roots = {} as Record<StackName, string>;
+
+/**
+ * Every timeline on every promtool, in test order, two at a time (RunAhead): on the CI's two
+ * cores that halves the suite's ~20 minutes once the e2e lanes are done. The slowest timeline
+ * takes ~100 s of one core alone and took over 600 s beside four e2e stacks (killed): the kill
+ * comes at 15 minutes, and says so.
+ */
+const KILL_AFTER_MS = 900_000;
+const timelineRuns = promtools().flatMap(({ bin }) => STACK_NAMES.flatMap((stack) => testFilesFor(stack).map((file) => ({ bin, stack, file }))));
+const ahead = new RunAhead(
+  timelineRuns.map(({ bin, stack, file }) => () => runAsync(bin, ["test", "rules", file], path.join(roots[stack], "tests"), KILL_AFTER_MS)),
+  Math.min(2, os.availableParallelism()),
+);
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-promtool-"));
   for (const s of STACK_NAMES) roots[s] = renderLayout(dir, s);
 });
 
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await ahead.settle();
+  fs.rmSync(dir, { recursive: true, force: true });
+}, KILL_AFTER_MS + 60_000);
 
 describe.each(promtools())("$name", ({ bin }) => {
   describe.each(STACK_NAMES)("stack %s", (stack) => {
@@ -33,13 +49,11 @@ describe.each(promtools())("$name", ({ bin }) => {
       expect(r.code).toBe(0);
     });
 
-    test.each(testFilesFor(stack))("unit tests %s pass", (file) => {
-      // The slowest timeline takes ~2 minutes of one core; in CI the e2e lanes share the two
-      // cores and it took over 280 s (killed, no output): 10 minutes, and a kill says so.
-      const r = run(bin, ["test", "rules", file], path.join(roots[stack], "tests"), 600_000);
-      if (r.code !== 0) throw new Error(`promtool test rules ${file} (${stack}) failed (exit ${r.code}${r.code === -1 ? ", killed after 600 s" : ""}):\n${r.output}`);
+    test.each(testFilesFor(stack))("unit tests %s pass", async (file) => {
+      const r = await ahead.get(timelineRuns.findIndex((t) => t.bin === bin && t.stack === stack && t.file === file));
+      if (r.code !== 0) throw new Error(`promtool test rules ${file} (${stack}) failed (exit ${r.code}${r.code === -1 ? `, killed after ${KILL_AFTER_MS / 1000} s` : ""}):\n${r.output}`);
       expect(r.output).toMatch(/SUCCESS/);
-    }, 620_000);
+    }, KILL_AFTER_MS + 60_000);
   });
 });
 

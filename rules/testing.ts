@@ -13,7 +13,7 @@
  * against the unannotated copy (same expressions, `for`, labels) and annotations.dev.test.yml
  * checks every alert's rendered annotations once against the real files.
  */
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -144,5 +144,49 @@ export function run(bin: string, args: string[], cwd?: string, timeoutMs = 120_0
   } catch (e) {
     const err = e as { status?: number; stdout?: string; stderr?: string; message: string };
     return { code: err.status ?? -1, output: `${err.stdout ?? ""}${err.stderr ?? ""}` || err.message };
+  }
+}
+
+/** run() without blocking the test process: the same result, as a promise that never rejects. */
+export function runAsync(bin: string, args: string[], cwd?: string, timeoutMs = 120_000): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(bin, args, { cwd, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) return resolve({ code: 0, output: stdout });
+      // A kill (timeout) has no exit code: -1, as run() reports it.
+      resolve({ code: typeof err.code === "number" ? err.code : -1, output: `${stdout}${stderr}` || err.message });
+    });
+  });
+}
+
+/**
+ * Long tool runs, started ahead of the tests that read them. Jest runs the tests of a file one
+ * after another, so a file of promtool timelines keeps one core busy however many there are;
+ * asking for job i starts it and the next `width - 1` jobs, so `width` run at once while the
+ * tests still report one result each, in order. Only jobs up to `width - 1` past the last one
+ * asked for ever start: a filtered run (`jest -t`) does not run every job. settle() waits for
+ * the ones running (call it before removing their files).
+ */
+export class RunAhead<T> {
+  private readonly started = new Map<number, Promise<T>>();
+
+  constructor(private readonly jobs: (() => Promise<T>)[], private readonly width: number) {
+    if (!Number.isInteger(width) || width < 1) throw new Error(`RunAhead width must be an integer >= 1, got ${width}`);
+  }
+
+  get(i: number): Promise<T> {
+    if (i < 0 || i >= this.jobs.length) throw new Error(`RunAhead: no job ${i} (${this.jobs.length} jobs)`);
+    for (let j = i; j < Math.min(i + this.width, this.jobs.length); j++) {
+      if (!this.started.has(j)) this.started.set(j, this.jobs[j]());
+    }
+    return this.started.get(i)!;
+  }
+
+  /** How many jobs have been started so far. */
+  get startedCount(): number {
+    return this.started.size;
+  }
+
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.started.values());
   }
 }
