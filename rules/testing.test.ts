@@ -1,6 +1,6 @@
 /**
- * The rules tests' harness: RunAhead, which runs the promtool timelines two at a time while each
- * test still reads its own result, in order.
+ * The rules tests' harness: RunAhead, which keeps two promtool timelines running while each test
+ * still reads its own result, in order.
  */
 import { RunAhead, runAsync } from "./testing";
 
@@ -24,51 +24,67 @@ function jobs(n: number) {
   return { list: Array.from({ length: n }, (_, i) => make(i)), log, finish, most: () => most };
 }
 
+/** Lets pending promise callbacks (a job's end, the pump it triggers) run. */
+const tick = () => new Promise((r) => setImmediate(r));
+
 describe("RunAhead", () => {
-  test("asking for job i starts it and the next width-1, so two run at once while tests read results in order", async () => {
+  test("keeps two jobs running in order while a long one holds the test that reads it", async () => {
     const j = jobs(4);
-    const ahead = new RunAhead(j.list, 2);
+    const ahead = new RunAhead(j.list, 2, 3);
     const first = ahead.get(0);
     expect(j.log).toEqual(["start 0", "start 1"]);
+    j.finish[1](); // a short job ends while the long job 0 still runs: the next starts
+    await tick();
+    expect(j.log).toEqual(["start 0", "start 1", "end 1", "start 2"]);
+    j.finish[2]();
+    await tick();
+    expect(j.log.slice(-2)).toEqual(["end 2", "start 3"]);
     j.finish[0]();
     expect(await first).toBe(0);
-    const second = ahead.get(1);
-    expect(j.log).toEqual(["start 0", "start 1", "end 0", "start 2"]);
-    j.finish[1]();
-    expect(await second).toBe(1);
-    const third = ahead.get(2);
-    j.finish[2]();
-    const fourth = ahead.get(3);
     j.finish[3]();
-    expect([await third, await fourth]).toEqual([2, 3]);
+    expect(await Promise.all([ahead.get(1), ahead.get(2), ahead.get(3)])).toEqual([1, 2, 3]);
     expect(j.most()).toBe(2);
     expect(ahead.startedCount).toBe(4);
   });
 
-  test("width 1 runs one job at a time and starts nothing ahead (a filtered run starts only what it reads)", async () => {
+  test("starts nothing further than lookahead past the last job asked for (a filtered run stays small)", async () => {
+    const j = jobs(6);
+    const ahead = new RunAhead(j.list, 2, 1);
+    void ahead.get(0);
+    j.finish[1]();
+    await tick();
+    expect(ahead.startedCount).toBe(2); // job 2 is two past job 0: waits for a test to ask
+    j.finish[0]();
+    await tick();
+    void ahead.get(4); // tests 1-3 filtered out: job 4 runs, 5 comes with it, 2 and 3 never
+    expect(j.log.filter((l) => l.startsWith("start"))).toEqual(["start 0", "start 1", "start 4", "start 5"]);
+  });
+
+  test("width 1 runs one job at a time", async () => {
     const j = jobs(3);
     const ahead = new RunAhead(j.list, 1);
     const first = ahead.get(0);
-    expect(ahead.startedCount).toBe(1);
     j.finish[0]();
     await first;
+    await tick();
+    expect(j.log).toEqual(["start 0", "end 0", "start 1"]);
     expect(j.most()).toBe(1);
-    expect(j.log).toEqual(["start 0", "end 0"]);
   });
 
-  test("settle waits for the jobs still running, and a bad width or index is named", async () => {
+  test("settle waits for the jobs still running, and a bad width, lookahead or index is named", async () => {
     const j = jobs(2);
     const ahead = new RunAhead(j.list, 2);
     void ahead.get(0);
     let settled = false;
     const s = ahead.settle().then(() => (settled = true));
-    await new Promise((r) => setImmediate(r));
+    await tick();
     expect(settled).toBe(false);
     j.finish[0]();
     j.finish[1]();
     await s;
     expect(settled).toBe(true);
     expect(() => new RunAhead(j.list, 0)).toThrow(/width must be an integer >= 1, got 0/);
+    expect(() => new RunAhead(j.list, 3, 1)).toThrow(/lookahead must be an integer >= width - 1 \(2\), got 1/);
     expect(() => ahead.get(2)).toThrow(/no job 2 \(2 jobs\)/);
   });
 });

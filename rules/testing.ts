@@ -160,24 +160,31 @@ export function runAsync(bin: string, args: string[], cwd?: string, timeoutMs = 
 
 /**
  * Long tool runs, started ahead of the tests that read them. Jest runs the tests of a file one
- * after another, so a file of promtool timelines keeps one core busy however many there are;
- * asking for job i starts it and the next `width - 1` jobs, so `width` run at once while the
- * tests still report one result each, in order. Only jobs up to `width - 1` past the last one
- * asked for ever start: a filtered run (`jest -t`) does not run every job. settle() waits for
- * the ones running (call it before removing their files).
+ * after another, so a file of promtool timelines keeps one core busy however many there are.
+ * RunAhead keeps `width` jobs running, in order, while each test still reads its own result:
+ * when a job ends the next one starts, up to `lookahead` jobs past the last one a test asked for
+ * (a long job does not hold the other core idle, and a filtered run, `jest -t`, starts at most
+ * `lookahead` jobs it never reads). settle() waits for the ones running (call it before
+ * removing their files).
  */
 export class RunAhead<T> {
   private readonly started = new Map<number, Promise<T>>();
+  private running = 0;
+  private next = 0;
+  private asked = -1;
 
-  constructor(private readonly jobs: (() => Promise<T>)[], private readonly width: number) {
+  constructor(private readonly jobs: (() => Promise<T>)[], private readonly width: number, private readonly lookahead = 8) {
     if (!Number.isInteger(width) || width < 1) throw new Error(`RunAhead width must be an integer >= 1, got ${width}`);
+    if (!Number.isInteger(lookahead) || lookahead < width - 1) throw new Error(`RunAhead lookahead must be an integer >= width - 1 (${width - 1}), got ${lookahead}`);
   }
 
   get(i: number): Promise<T> {
-    if (i < 0 || i >= this.jobs.length) throw new Error(`RunAhead: no job ${i} (${this.jobs.length} jobs)`);
-    for (let j = i; j < Math.min(i + this.width, this.jobs.length); j++) {
-      if (!this.started.has(j)) this.started.set(j, this.jobs[j]());
-    }
+    if (!Number.isInteger(i) || i < 0 || i >= this.jobs.length) throw new Error(`RunAhead: no job ${i} (${this.jobs.length} jobs)`);
+    this.asked = Math.max(this.asked, i);
+    // Jobs before i that were never started belong to tests that did not run (filtered).
+    if (!this.started.has(i)) this.start(i);
+    this.next = Math.max(this.next, i + 1);
+    this.pump();
     return this.started.get(i)!;
   }
 
@@ -188,5 +195,24 @@ export class RunAhead<T> {
 
   async settle(): Promise<void> {
     await Promise.allSettled(this.started.values());
+  }
+
+  private start(i: number): void {
+    this.running++;
+    const p = this.jobs[i]();
+    this.started.set(i, p);
+    const done = () => {
+      this.running--;
+      this.pump();
+    };
+    p.then(done, done);
+  }
+
+  private pump(): void {
+    const end = Math.min(this.jobs.length, this.asked + 1 + this.lookahead);
+    while (this.running < this.width && this.next < end) {
+      if (!this.started.has(this.next)) this.start(this.next);
+      this.next++;
+    }
   }
 }
