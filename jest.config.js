@@ -6,21 +6,22 @@
  *    engine against a loopback Kubernetes API server.
  * The unit run ignores both so that `npx jest` stays fast.
  *
- * JEST_PART splits the unit run for `npm test` (scripts/test-all.sh): `timelines` is the promtool
- * suite alone (rules/promtool.test.ts: every timeline on two promtool versions, ~20 minutes of
- * CPU, which it spreads over both cores), `rest` is everything else. Unset, both run.
+ * JEST_PART splits the unit run for `npm test` (scripts/test-all.sh): `timelines` is the rules
+ * replayed over time, CPU-bound and with no deadline of their own (rules/promtool.test.ts: every
+ * timeline on two promtool versions, ~20 minutes of CPU it spreads over both cores; and the
+ * backtest, rules/backtest/backtest.test.ts, ~5); `rest` is everything else. Unset, both run.
  */
 const e2e = process.env.JEST_E2E === "1";
 const engine = process.env.JEST_ENGINE === "1";
 const apart = ["<rootDir>/tests/e2e/", "<rootDir>/tests/engine/"];
 const part = process.env.JEST_PART;
 if (part !== undefined && part !== "timelines" && part !== "rest") throw new Error(`JEST_PART must be "timelines" or "rest" (or unset for both), got ${JSON.stringify(part)}`);
-const timelines = "<rootDir>/rules/promtool.test.ts";
+const timelines = ["<rootDir>/rules/promtool.test.ts", "<rootDir>/rules/backtest/backtest.test.ts"];
 module.exports = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }] },
-  testMatch: e2e ? ["<rootDir>/tests/e2e/**/*.test.ts"] : engine ? ["<rootDir>/tests/engine/**/*.test.ts"] : part === "timelines" ? [timelines] : ["<rootDir>/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/out/", "/\\.local/", "/\\.venv/"].concat(e2e || engine ? [] : apart, part === "rest" ? [timelines] : []),
+  testMatch: e2e ? ["<rootDir>/tests/e2e/**/*.test.ts"] : engine ? ["<rootDir>/tests/engine/**/*.test.ts"] : part === "timelines" ? timelines : ["<rootDir>/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/out/", "/\\.local/", "/\\.venv/"].concat(e2e || engine ? [] : apart, part === "rest" ? timelines : []),
   modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/out/", "<rootDir>/.local/"],
   testTimeout: e2e ? 15 * 60 * 1000 : engine ? 10 * 60 * 1000 : 30000,
   ...(e2e

@@ -5,7 +5,7 @@
 #   2. pytest (merchant-api)
 #   3. jest: the prod stack under the real Pulumi engine against a loopback Kubernetes API
 #      server (tests/engine; see README "The real engine")
-#   4. jest: the promtool timelines (rules/promtool.test.ts)
+#   4. jest: the rules over time (the promtool timelines and the backtest), niced
 #   5. jest end-to-end suites against local stacks (tests/e2e, real binaries), in lanes that
 #      run beside 1-4
 # Ends with a table of how long each phase took (the CI budget, visible in every run) and one
@@ -66,11 +66,13 @@ fi
 
 phase "jest: real engine (prod, loopback kube-apiserver)" env JEST_ENGINE=1 npx jest --ci --runInBand --json --outputFile=test-results/jest-engine.json || status=1
 
-# The promtool timelines last (jest.config.js JEST_PART): ~20 minutes of CPU that the suite runs
-# two at a time, by then beside the one e2e lane still holding its drills, niced so that lane's
-# deadlines keep the CPU they need. Before this order they ran first, in one worker beside four
-# starting stacks, and the slowest took 4-6 times its ~100 s alone.
-phase "jest: promtool timelines (two promtool versions)" env JEST_PART=timelines nice -n 10 npx jest --ci --json --outputFile=test-results/jest-timelines.json || status=1
+# The rules replayed over time last (jest.config.js JEST_PART): the promtool timelines (~20
+# minutes of CPU, run two at a time) and the backtest, in two jest workers, niced so that the e2e
+# lanes' deadlines (a page within 60 s, a 100-request burst within 2 s) keep the CPU they need.
+# Before, they ran first at normal priority beside four starting stacks: the slowest timeline
+# took 4-6 times its ~100 s alone (killed at 600 s), and the backtest left the front door's
+# burst 7-9 s.
+phase "jest: rules over time (promtool timelines, backtest)" env JEST_PART=timelines nice -n 10 npx jest --ci --maxWorkers=2 --json --outputFile=test-results/jest-timelines.json || status=1
 
 for pid in "${LANES[@]}"; do wait "$pid" || status=1; done
 

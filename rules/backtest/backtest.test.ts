@@ -261,5 +261,5 @@ const shortName = `npm run backtest -- --short: the normal hours stay quiet and 
       fs.rmSync(workDir, { recursive: true, force: true });
     }
   },
-  20 * 60_000,
+  30 * 60_000, // niced in `npm test`, beside the e2e lanes (scripts/test-all.sh)
 );
