@@ -84,9 +84,13 @@ test("a Grafana Live WebSocket upgrade through the front door works with credent
 });
 
 test("a burst beyond 30 r/s + 20 from one client gets 429s, and what passes stays within the leaky bucket", async () => {
-  // 100 authenticated requests as fast as 16 keep-alive connections carry them (bounded, loopback).
+  // 100 authenticated requests at once, one connection each (bounded, loopback): they reach nginx
+  // as fast as it completes TLS handshakes, whatever the upstream's latency. (Over 16 keep-alive
+  // connections each connection waited for its previous answer: with four stacks and the unit
+  // suites on two cores the stand-in answered in ~0.8 s, 100 requests took 5-9 s, slower than the
+  // bucket drains, and every one passed, as it should have.)
   const burst = async () => {
-    const agent = agentFor(target, "127.0.0.1", 16);
+    const agent = agentFor(target, "127.0.0.1", 100);
     const t0 = Date.now();
     const results: Res[] = await Promise.all(Array.from({ length: 100 }, () => send(target, { port: o.ports.frontDoorHttps, path: "/api/health", tls: true, auth: `${user}:${password}`, agent })));
     const seconds = (Date.now() - t0) / 1000;
@@ -94,23 +98,21 @@ test("a burst beyond 30 r/s + 20 from one client gets 429s, and what passes stay
     return { seconds, passed: results.filter((r) => r.status === 200).length, limited: results.filter((r) => r.status === 429).length };
   };
   // The bucket can only be seen limiting a burst that arrives faster than it drains: at most
-  // 1 + 20 + 30 x seconds (+1) of 100 pass, so 100 requests must take under 2.6 s to need a 429.
-  // On a loaded CI machine a burst once took longer and every request passed, as it should
-  // have: a slow burst is sent again (after the bucket drained), at most three times.
-  const FAST_ENOUGH_S = 2;
+  // 1 + 20 + 30 x seconds (+1) of 100 pass, so 100 requests must arrive within ~2.6 s to need a
+  // 429. A burst that drew none is sent again (after the bucket drained), at most three times;
+  // without the limit none of them ever draws one.
   let b = await burst();
-  for (let attempt = 2; attempt <= 3 && b.seconds >= FAST_ENOUGH_S; attempt++) {
-    process.stdout.write(`front door burst took ${b.seconds.toFixed(2)}s (${b.passed} passed): too slow to need a 429, sending it again\n`);
+  for (let attempt = 2; attempt <= 3 && b.limited === 0; attempt++) {
+    process.stdout.write(`front door burst took ${b.seconds.toFixed(2)}s (${b.passed} passed, none limited): too slow to need a 429, sending it again\n`);
     await new Promise((r) => setTimeout(r, 2000));
     b = await burst();
   }
   process.stdout.write(`front door burst: ${b.passed} passed, ${b.limited} got 429 in ${b.seconds.toFixed(2)}s\n`);
   expect(b.passed + b.limited).toBe(100);
-  expect(b.seconds).toBeLessThan(FAST_ENOUGH_S);
   expect(b.limited).toBeGreaterThan(0);
   // At least the burst passes at once (20: this client is known to nginx from the tests above, so
   // its first request is not the free one a new client gets); at most 1 + burst + rate * elapsed
-  // (nginx/ratelimit.test.ts derives it). Seen: exactly 20 passed in a fast 16-connection burst.
+  // (nginx/ratelimit.test.ts derives it, to the request, from nginx's own clock).
   expect(b.passed).toBeGreaterThanOrEqual(20);
   expect(b.passed).toBeLessThanOrEqual(1 + 20 + Math.ceil(30 * b.seconds) + 1);
 });
