@@ -261,5 +261,5 @@ const shortName = `npm run backtest -- --short: the normal hours stay quiet and 
       fs.rmSync(workDir, { recursive: true, force: true });
     }
   },
-  30 * 60_000, // niced in `npm test`, beside the e2e lanes (scripts/test-all.sh)
+  50 * 60_000, // niced in `npm test` beside the starting e2e lanes, it gets what they leave (scripts/test-all.sh)
 );
