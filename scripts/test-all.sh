@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # `npm test`: sets up the machine (scripts/setup.sh test, idempotent) and runs every suite:
-#   1. jest: the rules over time (the promtool timelines and the backtest), niced
-#   2. jest unit/integration tests (program under Pulumi mocks, renderers + real
+#   1. jest unit/integration tests (program under Pulumi mocks, renderers + real
 #      promtool/amtool/nginx, services, rules, dashboards)
-#   3. pytest (merchant-api)
-#   4. jest: the prod stack under the real Pulumi engine against a loopback Kubernetes API
+#   2. pytest (merchant-api)
+#   3. jest: the prod stack under the real Pulumi engine against a loopback Kubernetes API
 #      server (tests/engine; see README "The real engine")
-#   5. jest end-to-end suites against local stacks (tests/e2e, real binaries), in lanes that
-#      run beside 1-4
+#   4. jest end-to-end suites against local stacks (tests/e2e, real binaries), in lanes that
+#      run beside 1-3
 # Ends with a table of how long each phase took (the CI budget, visible in every run) and one
 # line: "N passed, N failed".
 set -uo pipefail
@@ -58,24 +57,13 @@ if [ -d tests/e2e ] && ls tests/e2e/*.test.ts >/dev/null 2>&1; then
   lane "e2e: HA (Thanos, Alertmanager cluster)" 180 e2e ha 21500 tests/e2e/ha
 fi
 
-# The rules replayed over time first (jest.config.js JEST_PART): the promtool timelines (~20
-# minutes of CPU, run two at a time) and the backtest, in two jest workers, CPU-bound with no
-# deadline of their own, niced so that the e2e lanes starting beside them keep the CPU their
-# deadlines need (a page within 60 s, a restart answering within 60 s, a burst within 2 s). The
-# timing-sensitive unit suites come after, when three of the four lanes are done. Measured: with
-# the unit suites first, beside four starting stacks, 30 unit tests timed out and three lanes
-# failed; with the timelines first at normal priority and one at a time, the 2.42 burn-days
-# timeline took 462 s and once over 600 s (~100 s alone).
-phase "jest: rules over time (promtool timelines, backtest)" env JEST_PART=timelines nice -n 10 npx jest --ci --maxWorkers=2 --json --outputFile=test-results/jest-timelines.json || status=1
-
-phase "jest: unit and integration" env JEST_PART=rest npx jest --ci --json --outputFile=test-results/jest-unit.json || status=1
+phase "jest: unit and integration" npx jest --ci --json --outputFile=test-results/jest-unit.json || status=1
 
 if [ -d services/merchant-api ]; then
   phase "pytest: merchant-api" .venv/bin/python -m pytest -q services/merchant-api --junitxml=test-results/pytest.xml || status=1
 fi
 
 phase "jest: real engine (prod, loopback kube-apiserver)" env JEST_ENGINE=1 npx jest --ci --runInBand --json --outputFile=test-results/jest-engine.json || status=1
-
 
 for pid in "${LANES[@]}"; do wait "$pid" || status=1; done
 
