@@ -52,12 +52,16 @@ export function defaultOptions(env: NodeJS.ProcessEnv = process.env): LocalStack
   if (!Number.isInteger(offset) || offset < 0 || offset > 50000) {
     throw new Error(`LOCAL_PORT_OFFSET: got "${env.LOCAL_PORT_OFFSET}"; allowed: an integer from 0 to 50000 added to every local port`);
   }
+  const trafficScale = Number(env.LOCAL_TRAFFIC_SCALE ?? 1);
+  if (!Number.isFinite(trafficScale) || trafficScale <= 0 || trafficScale > 10) {
+    throw new Error(`LOCAL_TRAFFIC_SCALE: got "${env.LOCAL_TRAFFIC_SCALE}"; allowed: a number above 0 and at most 10 (1 = the brief's ~200/~80 r/s)`);
+  }
   const ports = Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([k, v]) => [k, k === "serviceOffset" ? offset : v + offset])) as unknown as LocalStackPorts;
   return {
     stateDir: path.resolve(env.LOCAL_STATE_DIR ?? path.join(__dirname, "..", ".local", "state")),
     ports,
     trafficDuration: env.LOCAL_TRAFFIC_DURATION ?? "12h",
-    trafficScale: Number(env.LOCAL_TRAFFIC_SCALE ?? 1),
+    trafficScale,
     ha: env.LOCAL_HA === "1",
   };
 }

@@ -44,17 +44,19 @@ lane() { # lane <name> <delay s> <command...>: a phase in the background, output
     echo "----- $name (exit $rc; log test-results/$name.log) -----"; cat "test-results/$name.log"; exit $rc ) &
   LANES+=("$!")
 }
-e2e() { # e2e <report name> <port offset> <test path patterns...>
-  local report=$1 offset=$2; shift 2
-  env JEST_E2E=1 E2E_PORT_OFFSET="$offset" npx jest --ci --runInBand --json --outputFile="test-results/jest-e2e-$report.json" "$@"
+e2e() { # e2e <report name> <port offset> <traffic scale> <test path patterns...>
+  local report=$1 offset=$2 scale=$3; shift 3
+  env JEST_E2E=1 E2E_PORT_OFFSET="$offset" E2E_TRAFFIC_SCALE="$scale" npx jest --ci --runInBand --json --outputFile="test-results/jest-e2e-$report.json" "$@"
 }
 LANES=()
 if [ -d tests/e2e ] && ls tests/e2e/*.test.ts >/dev/null 2>&1; then
   # Staggered starts: four stacks starting at once on two cores miss their health deadlines.
-  lane "e2e: outage drills" 0 e2e outage 20500 tests/e2e/04-outage-drill tests/e2e/99-teardown
-  lane "e2e: memory and OOM drills" 60 e2e memory 21000 tests/e2e/03-memory-drill tests/e2e/06-oom-drill tests/e2e/99-teardown
-  lane "e2e: stack, dashboards, front door, meta-monitoring" 120 e2e main 20000 tests/e2e/01-stack tests/e2e/02-dashboards tests/e2e/05-dead-mans-switch tests/e2e/05-front-door tests/e2e/06-notifications-failing tests/e2e/99-teardown
-  lane "e2e: HA (Thanos, Alertmanager cluster)" 180 e2e ha 21500 tests/e2e/ha
+  # The drill lanes generate 1/4 of the brief's traffic (tests/e2e/stack-env.ts says why); the
+  # main lane generates all of it and checks that Prometheus counts it.
+  lane "e2e: outage drills" 0 e2e outage 20500 0.25 tests/e2e/04-outage-drill tests/e2e/99-teardown
+  lane "e2e: memory and OOM drills" 60 e2e memory 21000 0.25 tests/e2e/03-memory-drill tests/e2e/06-oom-drill tests/e2e/99-teardown
+  lane "e2e: stack, dashboards, front door, meta-monitoring" 120 e2e main 20000 1 tests/e2e/01-stack tests/e2e/02-dashboards tests/e2e/05-dead-mans-switch tests/e2e/05-front-door tests/e2e/06-notifications-failing tests/e2e/99-teardown
+  lane "e2e: HA (Thanos, Alertmanager cluster)" 180 e2e ha 21500 0.25 tests/e2e/ha
 fi
 
 phase "jest: unit and integration" npx jest --ci --json --outputFile=test-results/jest-unit.json || status=1

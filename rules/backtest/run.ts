@@ -109,7 +109,9 @@ export async function runWeek(o: RunOptions, incidents: WeekIncident[], name: st
   const replay = requireTool("ruleReplay").path;
   const { stdout } = await run(
     replay,
-    ["--data", path.join(dir, "data"), "--work", path.join(dir, "work"), "--phase", `${warmupFromS},${fullFromS},${warmup}`, "--phase", `${fullFromS},${endS + 1},${ruleFiles.join(",")}`],
+    [
+      ...(process.env.BACKTEST_CPUPROFILE ? ["--cpuprofile", path.join(process.env.BACKTEST_CPUPROFILE, `${name}.pprof`)] : []),
+      "--data", path.join(dir, "data"), "--work", path.join(dir, "work"), "--phase", `${warmupFromS},${fullFromS},${warmup}`, "--phase", `${fullFromS},${endS + 1},${ruleFiles.join(",")}`],
     { maxBuffer: 1 << 28 },
   );
   const evaluate = since(t0);
