@@ -18,17 +18,17 @@ let dir: string;
 const roots = {} as Record<StackName, string>;
 
 /**
- * Every timeline on every promtool, in test order, PROMTOOL_JOBS at a time (RunAhead, default 1). The slowest timeline takes ~100 s of one core
- * alone and took over 600 s beside four starting e2e stacks at normal priority; `npm test` now
- * runs it niced beside them, where it gets what they leave: the kill comes at 30 minutes, and
- * says so.
+ * Every timeline on every promtool, in test order, PROMTOOL_JOBS at a time (RunAhead, default 1;
+ * `npm test` sets 2). The slowest takes ~190 s of one core alone (slo-history-slow; all 42 runs
+ * ~1,380 s of CPU, two at a time on this 2-core machine). One timeline took over 600 s beside
+ * four starting e2e stacks at normal priority: the kill comes at 30 minutes, and says so.
  */
 const KILL_AFTER_MS = 1_800_000;
 const timelineRuns = promtools().flatMap(({ bin }) => STACK_NAMES.flatMap((stack) => testFilesFor(stack).map((file) => ({ bin, stack, file }))));
 const ahead = new RunAhead(
   timelineRuns.map(({ bin, stack, file }) => () => runAsync(bin, ["test", "rules", file], path.join(roots[stack], "tests"), KILL_AFTER_MS)),
-  // PROMTOOL_JOBS=2 runs two at a time on an otherwise idle machine; `npm test` keeps one, as
-  // two beside four starting e2e stacks took CPU their deadlines need.
+  // In `npm test` this suite runs after the e2e stacks have started (jest runs the backtest and
+  // most unit suites first) and beside the one drill lane left, at 1/4 traffic.
   Math.max(1, Math.min(Number(process.env.PROMTOOL_JOBS ?? 1) || 1, os.availableParallelism())),
 );
 
