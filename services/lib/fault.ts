@@ -78,15 +78,12 @@ export class FaultInjector {
 
   /**
    * Adds the fault to every API route registered on `app` after this call (route-level
-   * onRequest). `tagRoute` (the HTTP metrics' HttpInstrumentation.tagRoute) is called while a
-   * fault is active, before the delay or the early reply, so an injected 503, and a client that
-   * hangs up during an injected delay (499), count under the request's route like real ones.
+   * onRequest, appended after the metrics hook so injected faults are measured like real ones).
    */
-  install(app: FastifyInstance, tagRoute?: (request: FastifyRequest, reply: FastifyReply) => void): void {
-    const hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+  install(app: FastifyInstance): void {
+    const hook = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
       const spec = this.spec === undefined ? undefined : this.active();
       if (!spec) return done();
-      tagRoute?.(request, reply);
       const fail = this.random() < spec.errorRatio;
       const finish = () => {
         if (!fail) return done();
