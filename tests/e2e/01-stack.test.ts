@@ -101,7 +101,10 @@ test("Prometheus counts the generator's ~200 req/s on payment-processor and ~80 
     `measured rates: payment-processor ${rates.get("payment-processor")?.toFixed(1)} req/s in Prometheus, ${pp.rps.toFixed(1)} answered (target ${pp.target}); ` +
       `merchant-api ${rates.get("merchant-api")?.toFixed(1)} in Prometheus, ${ma.rps.toFixed(1)} answered (target ${ma.target})\n`,
   );
-  expect([pp.target, ma.target]).toEqual([200, 80]);
+  // The brief's rates (the fleet table: 200 and 80) at this lane's scale (1).
+  const expected = (svc: string) => FLEET.find((s) => s.name === svc)!.trafficRps * o.trafficScale;
+  expect([pp.target, ma.target]).toEqual([expected("payment-processor"), expected("merchant-api")]);
+  expect(o.trafficScale).toBe(1);
   // The generator did generate (a stalled one would make the comparison vacuous).
   expect(pp.rps).toBeGreaterThan(100);
   expect(ma.rps).toBeGreaterThan(40);
