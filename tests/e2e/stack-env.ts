@@ -22,10 +22,18 @@ const infoFile = path.join(os.tmpdir(), `monitoring-stack-e2e-${E2E_PORT_OFFSET}
  * 0.25: one stack at full rates takes half a core here (merchant-api 14%, the generator 12%,
  * payment-processor 9%), four of them the whole machine; what the drills judge (time to page,
  * to resolve) follows error ratios and `for:` clauses, not request counts (the burn alerts'
- * minimum of 10 bad events in the short window: merchant-api's 20 r/s failing for its 1m is 1,200). The main lane keeps the full rates and checks them.
+ * minimum of 10 bad events in the short window: merchant-api's 20 r/s failing for its 1m is
+ * 1,200). The main lane keeps the full rates and checks them.
  */
 export function e2eOptions(stateDir: string): LocalStackOptions {
-  const base = defaultOptions({ LOCAL_PORT_OFFSET: String(E2E_PORT_OFFSET), LOCAL_STATE_DIR: stateDir, LOCAL_TRAFFIC_DURATION: "60m", LOCAL_TRAFFIC_SCALE: process.env.E2E_TRAFFIC_SCALE ?? "1" });
+  const scale = process.env.E2E_TRAFFIC_SCALE ?? "1";
+  let base: LocalStackOptions;
+  try {
+    base = defaultOptions({ LOCAL_PORT_OFFSET: String(E2E_PORT_OFFSET), LOCAL_STATE_DIR: stateDir, LOCAL_TRAFFIC_DURATION: "60m", LOCAL_TRAFFIC_SCALE: scale });
+  } catch (e) {
+    // Name the variable the user set, not the one it is passed on as.
+    throw new Error((e as Error).message.replace(/^LOCAL_TRAFFIC_SCALE:/, "E2E_TRAFFIC_SCALE:").replace(/^LOCAL_PORT_OFFSET:/, "E2E_PORT_OFFSET:"));
+  }
   return { ...base, ports: { ...base.ports } };
 }
 
