@@ -396,11 +396,15 @@ export const stackConfigSchema = z.strictObject({
       slackChannel: z.string().regex(/^#[a-z0-9_-]+$/, { error: "a channel such as #alerts-warning" }).default("#alerts-warning"),
       resolveTimeout: positiveDuration().default("5m"),
       /**
-       * Wait before the first notification of a group. Pages go at once: a page has nothing to
-       * wait for (nothing inhibits a critical) and every second counts toward the 60 s goal.
+       * Wait before the first notification of a group. Unset: half the evaluation interval for
+       * pages (7s500ms at 15s: a page has nothing to wait for, nothing inhibits a critical) and
+       * two and a half for warnings (37s500ms), never a whole multiple of it: with more than one
+       * Alertmanager a flush that coincides with an evaluation can page again after the
+       * resolve (render/alertmanager.ts groupWaits; config/validate.ts refuses such values when
+       * replicas.alertmanager is above 1).
        */
-      criticalGroupWait: duration().default("0s"),
-      warningGroupWait: duration().default("30s"),
+      criticalGroupWait: duration().optional(),
+      warningGroupWait: duration().optional(),
       groupInterval: positiveDuration().default("5m"),
       /**
        * group_interval of the routes that page (PagerDuty). Alertmanager (0.28) opens an

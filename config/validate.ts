@@ -22,6 +22,20 @@ export function durationSeconds(d: unknown): number {
   return total;
 }
 
+/** A duration in milliseconds as Prometheus/Alertmanager write it ("7s500ms", "37s500ms", "1m"). */
+export function promDuration(ms: number): string {
+  const units: Array<[number, string]> = [[3_600_000, "h"], [60_000, "m"], [1000, "s"], [1, "ms"]];
+  let rest = Math.round(ms);
+  let out = "";
+  for (const [size, unit] of units) {
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return out || "0s";
+}
+
 /** The Pulumi secrets the program reads (by config key). */
 export const SECRET_KEYS = {
   pagerdutyRoutingKey: "pagerdutyRoutingKey",
@@ -168,6 +182,32 @@ export function crossFieldProblems(c: Partial, secrets: SecretPresence, raw: unk
     for (const k of ["prometheus", "alertmanager"]) {
       if (replicas[k] !== undefined && num(replicas[k]) !== 1) out.push({ key: `replicas.${k}`, value: replicas[k], allowed: "1 on platform docker (HA needs kubernetes)" });
     }
+  }
+
+  // Several Alertmanagers: no flush on an evaluation (render/alertmanager.ts groupWaits), or a
+  // resolve that reaches one replica just after its flush and another just before pages again.
+  if (num(replicas.alertmanager) > 1) {
+    const evalKey = "scrape.evaluationInterval";
+    const evalMs = Math.round(durationSeconds(valueOf(c, evalKey)) * 1000);
+    const am = obj(c.alertmanager);
+    const why = `with replicas.alertmanager above 1 a flush on a rule evaluation (${String(valueOf(c, evalKey))}) can page again after the resolve`;
+    // What the evaluation interval must fit, when it is the key the user set (one problem for it).
+    const evalMustFit: string[] = [];
+    const check = (field: string, ok: (ms: number) => boolean, allowed: string, evalAllowed: string) => {
+      const ms = Math.round(durationSeconds(am[field]) * 1000);
+      if (!(evalMs > 0) || Number.isNaN(ms) || ok(ms)) return;
+      if (blame(raw, `alertmanager.${field}`, evalKey) === evalKey) evalMustFit.push(evalAllowed);
+      else out.push({ key: `alertmanager.${field}`, value: am[field], allowed: `${allowed} (${why})` });
+    };
+    const odd = [1, 3, 5].map((k) => promDuration((k * evalMs) / 2)).join(", ");
+    for (const field of ["criticalGroupWait", "warningGroupWait"]) {
+      if (am[field] === undefined) continue; // derived: half way by construction
+      check(field, (ms) => ms % evalMs === evalMs / 2, `unset, or an odd multiple of half scrape.evaluationInterval: ${odd}, ...`, `whose half goes an odd number of times into alertmanager.${field} (${String(am[field])})`);
+    }
+    for (const field of ["groupInterval", "criticalGroupInterval"]) {
+      check(field, (ms) => ms % evalMs === 0, `a multiple of scrape.evaluationInterval (${String(valueOf(c, evalKey))}) such as ${promDuration(4 * evalMs)} or ${promDuration(20 * evalMs)}`, `that divides alertmanager.${field} (${String(am[field])})`);
+    }
+    if (evalMustFit.length) out.push({ key: evalKey, value: valueOf(c, evalKey), allowed: `an interval ${evalMustFit.join(" and ")} (${why})` });
   }
 
   const frontDoorReplicas = obj(c.frontDoor).replicas;

@@ -20,7 +20,7 @@ import { LABELS, PORTS, SECRET_FILES, SUBDIRS } from "../config/conventions";
 /** Every host is this service (rules/names.ts HOST_OWNER). */
 const HOST_SERVICE = "node";
 import type { StackConfig } from "../config/schema";
-import { durationSeconds } from "../config/validate";
+import { durationSeconds, promDuration } from "../config/validate";
 import { filePath, type Topology } from "./topology";
 import { toYaml } from "./yaml";
 
@@ -50,6 +50,41 @@ export function heartbeatRepeat(interval: string): string {
   return `${Math.max(1, Math.floor(s / 2))}s`;
 }
 
+/**
+ * The group_wait of the paging routes and of the Slack routes. Unset in the stack config, each is
+ * an odd multiple of HALF the evaluation interval (7.5 s and 37.5 s at 15 s), not 0 s and 30 s.
+ *
+ * Why. With more than one Alertmanager, each replica receives every alert from both Prometheus
+ * replicas and flushes its own copy of each group; only the notification log is gossiped.
+ * Prometheus sends a resolve right after the evaluation that saw it. A group is created when its
+ * first alert arrives, also right after an evaluation, and flushes at group_wait and then every
+ * group_interval; with group_wait 0 s or 30 s and group_interval a multiple of the evaluation
+ * interval, EVERY flush lands within milliseconds of an evaluation of the rule that owns the
+ * group. When that evaluation resolves the alert, one replica can flush just after the resolve
+ * arrived (it sends RESOLVED) and another just before (it still sees FIRING): the second, after
+ * its peer wait, finds the log's firing set empty and notifies FIRING again, and PagerDuty opens
+ * a second incident for an outage that is over. Measured in this project's CI (HA drill): the
+ * resolve at 18:47:07.276, a new trigger at 18:47:22.270 (one peer timeout later); the
+ * Alertmanager maintainers describe the same race in prometheus/alertmanager#4008.
+ *
+ * Half an interval of group_wait puts the first flush, and with group_interval a multiple of the
+ * evaluation interval every later one, half way between two evaluations: 7.5 s from any resolve.
+ * With more than one Alertmanager the config check refuses waits and intervals that undo this
+ * (config/validate.ts). The price: a group's first notification 7.5 s later (pages too).
+ *
+ * Not covered: an Alertmanager restarted while an alert fires flushes that group as soon as the
+ * re-sent alert arrives (its wait is long over), which is right after an evaluation again, so the
+ * race is back for that group until it resolves; and a group holding alerts of two rule groups
+ * (the memory route's pair) is half way only from the rule group whose alert came first.
+ */
+export function groupWaits(cfg: StackConfig): { critical: string; warning: string } {
+  const half = (durationSeconds(cfg.scrape.evaluationInterval) * 1000) / 2;
+  return {
+    critical: cfg.alertmanager.criticalGroupWait ?? promDuration(half),
+    warning: cfg.alertmanager.warningGroupWait ?? promDuration(5 * half),
+  };
+}
+
 export const TEMPLATE_FILE = "notifications.tmpl";
 export const ALERTMANAGER_CONFIG_FILE = "alertmanager.yml";
 
@@ -58,8 +93,10 @@ export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): stri
   const am = cfg.alertmanager;
   const secret = (f: string) => filePath(topo, "alertmanager", `${SUBDIRS.secrets}/${f}`);
   const hb = am.heartbeat;
-  // Every route that pages: no group_wait, and a short group_interval (schema: criticalGroupInterval).
-  const page = { group_wait: am.criticalGroupWait, group_interval: am.criticalGroupInterval };
+  // Every route that pages: half an evaluation of group_wait (groupWaits), and a short
+  // group_interval (schema: criticalGroupInterval).
+  const waits = groupWaits(cfg);
+  const page = { group_wait: waits.critical, group_interval: am.criticalGroupInterval };
   const doc = {
     global: { resolve_timeout: am.resolveTimeout },
     templates: [filePath(topo, "alertmanager", `${SUBDIRS.templates}/*.tmpl`)],
@@ -67,7 +104,7 @@ export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): stri
       // Anything without a recognised severity still reaches people, in Slack.
       receiver: RECEIVERS.slack,
       group_by: ["alertname", LABELS.service],
-      group_wait: am.warningGroupWait,
+      group_wait: waits.warning,
       group_interval: am.groupInterval,
       repeat_interval: am.repeatInterval,
       routes: [
@@ -78,7 +115,7 @@ export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): stri
           : { receiver: RECEIVERS.watchdog, matchers: ['alertname="Watchdog"'], repeat_interval: "5m" },
         // A failing integration cannot carry the alert about itself: PagerDuty failing goes to
         // Slack, anything else failing (Slack, the heartbeat) pages.
-        { receiver: RECEIVERS.slack, matchers: [`alertname="${NOTIFICATIONS_FAILING}"`, 'integration="pagerduty"'], group_by: ["alertname", "integration"], group_wait: am.criticalGroupWait },
+        { receiver: RECEIVERS.slack, matchers: [`alertname="${NOTIFICATIONS_FAILING}"`, 'integration="pagerduty"'], group_by: ["alertname", "integration"], group_wait: waits.critical },
         { receiver: RECEIVERS.pagerduty, matchers: [`alertname="${NOTIFICATIONS_FAILING}"`], group_by: ["alertname", "integration"], ...page },
         // One memory incident, one page: the predictive alert and HighMemoryUsage of one pod (or
         // host) share a group, hence one PagerDuty dedup key.

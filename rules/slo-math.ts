@@ -16,6 +16,7 @@
 import { SLO_WINDOWS, type Severity, type SloWindow } from "../config/conventions";
 import type { SloConfig, StackConfig } from "../config/schema";
 import { durationSeconds } from "../config/validate";
+import { groupWaits } from "../render/alertmanager";
 
 /** One multiwindow burn-rate tier: fires when BOTH windows burn at least `burnRate` x budget. */
 export interface BurnTier {
@@ -188,6 +189,6 @@ export function pipelineDelaySeconds(cfg: StackConfig): number {
   return (
     durationSeconds(cfg.scrape.interval) +
     durationSeconds(cfg.scrape.evaluationInterval) +
-    durationSeconds(cfg.alertmanager.criticalGroupWait)
+    durationSeconds(groupWaits(cfg).critical)
   );
 }

@@ -287,7 +287,7 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
         await waitFor("the page", 120_000, async () => ((await pages(service)).some((p) => p.action === "trigger") ? true : undefined), 1000);
         const firing = `max_over_time(ALERTS{alertstate="firing",service="${service}",severity="critical"}[15m])`;
         await waitFor("replica 1 to fire the same alert", 120_000, async () => ((await scalarOf(REPLICA[1], firing)) === 1 ? true : undefined), 2000);
-        amScenario = alertmanagerScenarios();
+        amScenario = alertmanagerScenarios(service);
         amScenario.catch(() => undefined); // awaited (and reported) by the next test
 
         // Raw samples through the querier across the kill: none further apart than two scrape intervals.
@@ -322,8 +322,14 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
       }
     }), 16 * 60_000);
 
-  /** SIGKILL the notifying Alertmanager before an alert; then SIGSTOP the notifying one during another. */
-  async function alertmanagerScenarios(): Promise<void> {
+  /**
+   * SIGKILL the notifying Alertmanager before an alert; then SIGSTOP the notifying one during
+   * another. The killed one is restarted only after the drill's page has resolved: a restarted
+   * Alertmanager flushes a group that is already firing as soon as the re-sent alert arrives,
+   * right after an evaluation, which brings back the resolve/flush race groupWaits() avoids
+   * (render/alertmanager.ts, README "High availability"); that case is documented, not drilled.
+   */
+  async function alertmanagerScenarios(drillService: string): Promise<void> {
     const far = new Date(Date.now() + 3600_000).toISOString();
     // 1. Kill the Alertmanager that would send, then the alert arrives at all three (one refuses).
     const killed = await notifier([0, 1, 2]);
@@ -335,6 +341,7 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
     await sleep(45_000); // longer than the two peer timeouts (2 x 15 s) a late duplicate would wait
     const afterKill = await pages("e2e-am-kill");
     await pushToAll([clusterAlert("e2e-am-kill", new Date().toISOString())]); // resolved
+    await waitFor("the drill's resolve before the killed Alertmanager restarts", 10 * 60_000, async () => ((await pages(drillService)).some((p) => p.action === "resolve") ? true : undefined), 2000);
     await restart(haName.alertmanager(killed));
     await waitCluster(3);
 
