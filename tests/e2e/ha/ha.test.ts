@@ -9,11 +9,11 @@
  *   3. the outage drill (its CLI, report and chart) with prometheus-1 SIGKILLed 10 s into the
  *      fault and restarted 45 s later: the page within 60 s exactly once although both replicas
  *      fire, no gap over two scrape intervals through the querier, replica 1's history intact;
- *   4. while the drill recovers: SIGKILL the Alertmanager that would notify, then an alert:
+ *   4. after the drill: SIGKILL the Alertmanager that would notify, then an alert:
  *      exactly one page and its resolve; SIGSTOP the one that would notify during another
  *      alert (a partition): one page, or two (Alertmanager's documented at-least-once), never 0.
  *
- * Alone: E2E_PORT_OFFSET=<yours> JEST_E2E=1 npx jest --runInBand tests/e2e/ha  (about 12 minutes).
+ * Alone: E2E_PORT_OFFSET=<yours> JEST_E2E=1 npx jest --runInBand tests/e2e/ha  (about 17 minutes).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -282,13 +282,10 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
         expect(held).toBeGreaterThanOrEqual(6);
         expect(after).toBe(held);
 
-        // Page delivered (by whichever replica fired first) and replica 1 firing too: then the
-        // Alertmanager scenarios run while the drill waits for its resolve.
+        // Page delivered (by whichever replica fired first) and replica 1 firing too.
         await waitFor("the page", 120_000, async () => ((await pages(service)).some((p) => p.action === "trigger") ? true : undefined), 1000);
         const firing = `max_over_time(ALERTS{alertstate="firing",service="${service}",severity="critical"}[15m])`;
         await waitFor("replica 1 to fire the same alert", 120_000, async () => ((await scalarOf(REPLICA[1], firing)) === 1 ? true : undefined), 2000);
-        amScenario = alertmanagerScenarios(service);
-        amScenario.catch(() => undefined); // awaited (and reported) by the next test
 
         // Raw samples through the querier across the kill: none further apart than two scrape intervals.
         await sleep(Math.max(0, backAt + 60_000 - Date.now()));
@@ -307,6 +304,13 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
         expect(replica1Alone.seconds).toBeGreaterThan(3 * SCRAPE_S);
 
         const run = await drill;
+        // The Alertmanager scenarios run after the drill, not beside it: a killed Alertmanager that
+        // stays down long enough is rightly alerted on (PrometheusNotificationsFailing), and one
+        // restarted while the drill's alert fires flushes that group right after an evaluation,
+        // the resolve/flush race groupWaits() avoids (render/alertmanager.ts; README "High
+        // availability"), a case documented, not drilled.
+        amScenario = alertmanagerScenarios();
+        amScenario.catch(() => undefined); // awaited (and reported) by the next test
         const both = await Promise.all(REPLICA.map((base) => scalarOf(base, firing)));
         const triggers = (await pages(service)).filter((p) => p.action === "trigger");
         figure("drill", { pageLatencySeconds: run.timeline.figures.pageLatencySeconds, pagesDelivered: run.timeline.figures.pagesDelivered, bothReplicasFired: both, triggersAtReceiver: triggers.length, report: path.relative(process.cwd(), path.join(run.dir, "report.md")) });
@@ -322,14 +326,8 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
       }
     }), 16 * 60_000);
 
-  /**
-   * SIGKILL the notifying Alertmanager before an alert; then SIGSTOP the notifying one during
-   * another. The killed one is restarted only after the drill's page has resolved: a restarted
-   * Alertmanager flushes a group that is already firing as soon as the re-sent alert arrives,
-   * right after an evaluation, which brings back the resolve/flush race groupWaits() avoids
-   * (render/alertmanager.ts, README "High availability"); that case is documented, not drilled.
-   */
-  async function alertmanagerScenarios(drillService: string): Promise<void> {
+  /** SIGKILL the notifying Alertmanager before an alert; then SIGSTOP the notifying one during another. */
+  async function alertmanagerScenarios(): Promise<void> {
     const far = new Date(Date.now() + 3600_000).toISOString();
     // 1. Kill the Alertmanager that would send, then the alert arrives at all three (one refuses).
     const killed = await notifier([0, 1, 2]);
@@ -341,7 +339,6 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
     await sleep(45_000); // longer than the two peer timeouts (2 x 15 s) a late duplicate would wait
     const afterKill = await pages("e2e-am-kill");
     await pushToAll([clusterAlert("e2e-am-kill", new Date().toISOString())]); // resolved
-    await waitFor("the drill's resolve before the killed Alertmanager restarts", 10 * 60_000, async () => ((await pages(drillService)).some((p) => p.action === "resolve") ? true : undefined), 2000);
     await restart(haName.alertmanager(killed));
     await waitCluster(3);
 
@@ -384,7 +381,7 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
 
   test("Alertmanager cluster: the notifier SIGKILLed before an alert -> exactly one page and its resolve; the notifier SIGSTOPped during an alert -> at most one duplicate, never none", () =>
     guarded(async () => {
-      if (!amScenario) throw new Error("the Alertmanager scenarios did not start (the drill test failed before its page)");
+      if (!amScenario) throw new Error("the Alertmanager scenarios did not start (the drill test failed before the drill ended)");
       await amScenario;
       figure("alertmanager", amFigures);
       expect(amFigures.killTriggers).toBe(1);
