@@ -86,19 +86,39 @@ async function pages(service: string): Promise<Array<{ action: string; at: numbe
 }
 
 /** Pushes alerts to every Alertmanager as Prometheus does; a dead or frozen one just times out. */
-async function pushToAll(alerts: unknown[]): Promise<void> {
-  await Promise.all(
-    AM.map((base) =>
-      fetch(`${base}/api/v2/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(alerts), signal: AbortSignal.timeout(3000) }).catch(() => undefined),
-    ),
+/**
+ * Posts alerts to every Alertmanager; throws unless at least `accepted` of them answered 200,
+ * with what the others said (a refused resolve shows here, not as a wait that times out).
+ */
+async function pushAccepted(alerts: unknown[], accepted: number): Promise<void> {
+  const answers = await Promise.all(
+    AM.map(async (base) => {
+      try {
+        const r = await fetch(`${base}/api/v2/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(alerts), signal: AbortSignal.timeout(3000) });
+        return r.ok ? null : `${base}: ${r.status} ${(await r.text()).slice(0, 200)}`;
+      } catch (e) {
+        return `${base}: ${(e as Error).message}`;
+      }
+    }),
   );
+  const refused = answers.filter((a): a is string => a !== null);
+  if (AM.length - refused.length < accepted) throw new Error(`alerts accepted by ${AM.length - refused.length} Alertmanagers, expected ${accepted}: ${refused.join("; ")}`);
 }
-const clusterAlert = (service: string, endsAt: string) => ({
-  labels: { alertname: "E2EClusterProbe", severity: "critical", service, team: "platform" },
-  annotations: { summary: `HA e2e: ${service}`, description: "synthetic alert pushed to every Alertmanager", runbook_url: "https://example.test/runbook", dashboard_url: "https://example.test/d" },
-  startsAt: new Date().toISOString(),
-  endsAt,
-});
+/**
+ * A synthetic alert as Prometheus sends it: the same startsAt on every re-send and on the
+ * resolve (endsAt now). A resolve whose startsAt is later than its endsAt, even by the
+ * millisecond between two clock reads, is refused with 400 "start time must be before end
+ * time" (seen in a CI run: the resolve never arrived).
+ */
+const clusterAlert = (service: string, startsAt: Date, endsAt: Date) => {
+  if (endsAt < startsAt) throw new Error(`clusterAlert(${service}): endsAt ${endsAt.toISOString()} before startsAt ${startsAt.toISOString()}`);
+  return {
+    labels: { alertname: "E2EClusterProbe", severity: "critical", service, team: "platform" },
+    annotations: { summary: `HA e2e: ${service}`, description: "synthetic alert pushed to every Alertmanager", runbook_url: "https://example.test/runbook", dashboard_url: "https://example.test/d" },
+    startsAt: startsAt.toISOString(),
+    endsAt: endsAt.toISOString(),
+  };
+};
 
 /** Cluster status of Alertmanager i: its own peer name and the peers it sees. */
 async function amStatus(i: number): Promise<{ name: string; status: string; peers: string[] }> {
@@ -328,17 +348,17 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
 
   /** SIGKILL the notifying Alertmanager before an alert; then SIGSTOP the notifying one during another. */
   async function alertmanagerScenarios(): Promise<void> {
-    const far = new Date(Date.now() + 3600_000).toISOString();
+    const far = new Date(Date.now() + 3600_000);
     // 1. Kill the Alertmanager that would send, then the alert arrives at all three (one refuses).
     const killed = await notifier([0, 1, 2]);
     signal(haName.alertmanager(killed), "SIGKILL");
     const tA = Date.now();
-    await pushToAll([clusterAlert("e2e-am-kill", far)]);
+    await pushAccepted([clusterAlert("e2e-am-kill", new Date(tA), far)], 2); // the killed one refuses
     await waitFor("a page for e2e-am-kill", 90_000, async () => ((await pages("e2e-am-kill")).length ? true : undefined), 1000);
     const firstA = (await pages("e2e-am-kill"))[0].at;
     await sleep(45_000); // longer than the two peer timeouts (2 x 15 s) a late duplicate would wait
     const afterKill = await pages("e2e-am-kill");
-    await pushToAll([clusterAlert("e2e-am-kill", new Date().toISOString())]); // resolved
+    await pushAccepted([clusterAlert("e2e-am-kill", new Date(tA), new Date())], 2); // resolved (the killed one is down)
     await restart(haName.alertmanager(killed));
     await waitCluster(3);
     // Its resolve (at the group's next flush: the page routes' 1m), counted before the partition
@@ -351,7 +371,7 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
     //    no sending) until well after the others paged, then resumes.
     const frozen = await notifier([0, 1, 2]);
     const tB = Date.now();
-    await pushToAll([clusterAlert("e2e-am-partition", far)]);
+    await pushAccepted([clusterAlert("e2e-am-partition", new Date(tB), far)], 3);
     signal(haName.alertmanager(frozen), "SIGSTOP");
     let resumed = false;
     try {
@@ -364,7 +384,7 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
     const resumedAt = Date.now();
     await sleep(60_000); // the resumed node's own flush, and any duplicate it sends
     const partition = (await pages("e2e-am-partition")).filter((p) => p.action === "trigger");
-    await pushToAll([clusterAlert("e2e-am-partition", new Date().toISOString())]);
+    await pushAccepted([clusterAlert("e2e-am-partition", new Date(tB), new Date())], 3);
     amFigures = {
       killedAlertmanager: haName.alertmanager(killed),
       killPageAfterSeconds: secs(firstA - tA),
