@@ -7,9 +7,13 @@
  * The unit run ignores both so that `npx jest` stays fast.
  *
  * JEST_PART splits the unit run for `npm test` (scripts/test-all.sh): `timelines` is the rules
- * replayed over time, CPU-bound and with no deadline of their own (rules/promtool.test.ts: every
- * timeline on two promtool versions, ~20 minutes of CPU it spreads over both cores; and the
- * backtest, rules/backtest/backtest.test.ts, ~5); `rest` is everything else. Unset, both run.
+ * replayed over time, CPU-bound and with no deadline of their own (rules/promtool.test.ts: the
+ * timelines on two promtool versions, spread over both cores; and the backtest,
+ * rules/backtest/backtest.test.ts, ~5 minutes); `rest` is everything else. Unset, both run.
+ *
+ * ts-jest transpiles each file on its own (tsconfig.json `isolatedModules`), without a
+ * type-checking language service per worker and lane; the types are checked once, by
+ * tests/typecheck.test.ts (tsc --noEmit over the whole repository).
  */
 const e2e = process.env.JEST_E2E === "1";
 const engine = process.env.JEST_ENGINE === "1";

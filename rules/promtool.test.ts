@@ -12,21 +12,34 @@ import { burnTiers } from "./slo-math";
 import { memoryAbove } from "./infrastructure";
 import { generatedFiles } from "./timelines";
 import { RECORDED } from "./names";
-import { RunAhead, STACK_NAMES, TESTS_DIR, promtools, renderLayout, run, runAsync, stackUnderTest, testFilesFor, type StackName } from "./testing";
+import { ONE_VERSION_FROM_S, RunAhead, STACK_NAMES, TESTS_DIR, promtools, renderLayout, run, runAsync, stackUnderTest, testFilesFor, timelineInputsDigest, timelineSpanSeconds, timelinesFor, type StackName } from "./testing";
 
 let dir: string;
 const roots = {} as Record<StackName, string>;
 
 /**
- * Every timeline on every promtool, in test order, PROMTOOL_JOBS at a time (RunAhead, default 1;
- * `npm test` sets 2). The slowest takes ~190 s of one core alone (slo-history-slow; all 42 runs
- * ~1,380 s of CPU, two at a time on this 2-core machine). One timeline took over 600 s beside
- * four starting e2e stacks at normal priority: the kill comes at 30 minutes, and says so.
+ * Every timeline on every promtool (those of a day or more on the image's only: timelinesFor),
+ * each distinct input once (timelineInputsDigest), in test order, PROMTOOL_JOBS at a time
+ * (RunAhead, default 1; `npm test` sets 2). Measured alone on 2026-12-01 (CPU seconds, 3.5 /
+ * 2.42): slo-history-slow 396 / 439, burn-days 337 / 349, burn-minutes 107 / 112, slo-period
+ * 105 / 119, slo-history 96; all of them on both versions, dev and prod each, ~3,600 s, which
+ * a contended CI host stretched past 90 minutes (one 2.42 burn-days was killed at 30). The
+ * kill stays at 30 minutes, and says so.
  */
 const KILL_AFTER_MS = 1_800_000;
-const timelineRuns = promtools().flatMap(({ bin }) => STACK_NAMES.flatMap((stack) => testFilesFor(stack).map((file) => ({ bin, stack, file }))));
+const tools = promtools();
+const timelineRuns = tools.flatMap((tool) => STACK_NAMES.flatMap((stack) => timelinesFor(stack, tool, tools).map((file) => ({ bin: tool.bin, stack, file }))));
+/** One promtool process per distinct input (timelineInputsDigest): a run whose bytes an earlier run already read shares its result. */
+const byInputs = new Map<string, Promise<{ code: number; output: string }>>();
+const shared: string[] = [];
 const ahead = new RunAhead(
-  timelineRuns.map(({ bin, stack, file }) => () => runAsync(bin, ["test", "rules", file], path.join(roots[stack], "tests"), KILL_AFTER_MS)),
+  timelineRuns.map(({ bin, stack, file }) => () => {
+    const tests = path.join(roots[stack], "tests");
+    const key = `${bin}\0${timelineInputsDigest(tests, file)}`;
+    if (byInputs.has(key)) shared.push(`${stack}/${file}`);
+    else byInputs.set(key, runAsync(bin, ["test", "rules", file], tests, KILL_AFTER_MS));
+    return byInputs.get(key)!;
+  }),
   // In `npm test` this suite runs after the e2e stacks have started (jest runs the backtest and
   // most unit suites first) and beside the one drill lane left, at 1/4 traffic.
   Math.max(1, Math.min(Number(process.env.PROMTOOL_JOBS ?? 1) || 1, os.availableParallelism())),
@@ -42,7 +55,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 }, KILL_AFTER_MS + 60_000);
 
-describe.each(promtools())("$name", ({ bin }) => {
+describe.each(tools)("$name", (tool) => {
+  const { bin } = tool;
   describe.each(STACK_NAMES)("stack %s", (stack) => {
     test("every rendered rule file passes `promtool check rules` with all lints", () => {
       const files = Object.values(RULE_FILES).map((f) => path.join(roots[stack], "rules", f));
@@ -51,7 +65,7 @@ describe.each(promtools())("$name", ({ bin }) => {
       expect(r.code).toBe(0);
     });
 
-    test.each(testFilesFor(stack))("unit tests %s pass", async (file) => {
+    test.each(timelinesFor(stack, tool, tools))("unit tests %s pass", async (file) => {
       const r = await ahead.get(timelineRuns.findIndex((t) => t.bin === bin && t.stack === stack && t.file === file));
       if (r.code !== 0) throw new Error(`promtool test rules ${file} (${stack}) failed (exit ${r.code}${r.code === -1 ? `, killed after ${KILL_AFTER_MS / 1000} s` : ""}):\n${r.output}`);
       expect(r.output).toMatch(/SUCCESS/);
@@ -67,6 +81,41 @@ describe("the unit-test files", () => {
       expect(f).toMatch(/\.test\.yml$/);
       expect(STACK_NAMES.some((s) => testFilesFor(s).includes(f))).toBe(true);
     }
+  });
+
+  test("timelines of a day or more run on the image's promtool only; the shorter ones on both versions", () => {
+    const all = STACK_NAMES.flatMap((stack) => testFilesFor(stack));
+    const long = [...new Set(all.filter((f) => timelineSpanSeconds(f) >= ONE_VERSION_FROM_S))].sort();
+    expect(long).toEqual(["burn-days.dev.test.yml", "slo-history-slow.dev.test.yml", "slo-windows.dev.test.yml"]);
+    expect(timelineSpanSeconds("slo-period.test.yml")).toBe(3 * 3600 + 29 * 60 + 45); // 3h29m45s: both versions
+    const [debian, image] = [tools[0], tools[tools.length - 1]];
+    for (const stack of STACK_NAMES) {
+      expect(timelinesFor(stack, image, tools)).toEqual(testFilesFor(stack)); // the newest runs every one
+      const onDebian = timelinesFor(stack, debian, tools);
+      if (tools.length > 1) expect(onDebian).toEqual(testFilesFor(stack).filter((f) => !long.includes(f)));
+      else expect(onDebian).toEqual(testFilesFor(stack)); // 3.5 not built: 2.42 runs them all
+    }
+    // Each version still replays the hour tiling, the burn tiers and the history guard.
+    for (const tool of tools) expect(timelinesFor("dev", tool, tools)).toEqual(expect.arrayContaining(["slo-period.test.yml", "burn-minutes.dev.test.yml", "slo-history.dev.test.yml"]));
+  });
+
+  test("a timeline whose inputs are byte-identical on two stacks runs once per promtool; any changed rule file makes them run apart", () => {
+    // dev and prod render the same SLO rules (their thresholds differ in the infrastructure and meta files).
+    for (const f of ["slo-period.test.yml", "slo-recording.test.yml"]) {
+      expect(timelineInputsDigest(path.join(roots.prod, "tests"), f)).toBe(timelineInputsDigest(path.join(roots.dev, "tests"), f));
+    }
+    // The timelines above ran before this test: prod's read dev's result, once per promtool.
+    expect(shared.filter((x) => x === "prod/slo-period.test.yml")).toHaveLength(tools.length);
+    // A changed byte in any file a timeline reads (here through its "*.yml" glob) parts them.
+    const copy = path.join(dir, "prod-changed");
+    fs.cpSync(roots.prod, copy, { recursive: true });
+    const meta = path.join(copy, "rules-unannotated", RULE_FILES.meta);
+    expect(timelineInputsDigest(path.join(copy, "tests"), "containers.cadvisor.test.yml")).toBe(timelineInputsDigest(path.join(roots.prod, "tests"), "containers.cadvisor.test.yml"));
+    fs.appendFileSync(meta, "\n");
+    expect(timelineInputsDigest(path.join(copy, "tests"), "containers.cadvisor.test.yml")).not.toBe(timelineInputsDigest(path.join(roots.prod, "tests"), "containers.cadvisor.test.yml"));
+    expect(timelineInputsDigest(path.join(copy, "tests"), "slo-period.test.yml")).toBe(timelineInputsDigest(path.join(roots.prod, "tests"), "slo-period.test.yml")); // it reads slo.rules.yml only
+    fs.appendFileSync(path.join(copy, "rules-unannotated", RULE_FILES.slo), "\n");
+    expect(timelineInputsDigest(path.join(copy, "tests"), "slo-period.test.yml")).not.toBe(timelineInputsDigest(path.join(roots.prod, "tests"), "slo-period.test.yml"));
   });
 
   test("a broken expectation makes promtool fail, so a green run means something", () => {
@@ -112,7 +161,7 @@ describe("the unit-test files", () => {
     expect(r.output).toMatch(/long_window="6h"/);
   }, 300_000);
 
-  /** Copies the dev layout, rewrites one rendered rule file, runs one timeline; returns promtool's result. */
+  /** Copies the dev layout, rewrites one rendered rule file, runs one timeline (on the promtool that runs it green); returns promtool's result. */
   function mutated(name: string, file: string, change: (text: string) => string, timeline: string) {
     const root = path.join(dir, `dev-${name}`);
     fs.cpSync(roots.dev, root, { recursive: true });
@@ -121,7 +170,8 @@ describe("the unit-test files", () => {
     const after = change(before);
     expect(after).not.toBe(before);
     fs.writeFileSync(f, after);
-    return run(promtools()[0].bin, ["test", "rules", timeline], path.join(root, "tests"), 280_000);
+    const tool = tools.find((t) => timelinesFor("dev", t, tools).includes(timeline))!;
+    return run(tool.bin, ["test", "rules", timeline], path.join(root, "tests"), 280_000);
   }
 
   test("the noisy-memory timeline fails when HighMemoryUsage judges each sample, so it tests the median", () => {

@@ -14,10 +14,13 @@
  * checks every alert's rendered annotations once against the real files.
  */
 import { execFile, execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { parseStackConfig, readStackFile } from "../config/load";
+import { durationSeconds } from "../config/validate";
 import type { StackConfig } from "../config/schema";
 import { dockerTopology, kubernetesTopology, localTopology, type Topology } from "../render/topology";
 import { renderRuleFiles, ruleGroups } from "./index";
@@ -100,6 +103,56 @@ export function testFilesFor(name: StackName): string[] {
       return parts.length === 3 ? UNTAGGED_ON.includes(name) : TEST_TAGS[name].includes(parts[parts.length - 3]);
     })
     .sort();
+}
+
+/** The latest `eval_time` in a timeline file: how much simulated time promtool replays, in seconds. */
+export function timelineSpanSeconds(file: string): number {
+  const doc = yaml.load(fs.readFileSync(path.join(TESTS_DIR, file), "utf8")) as { tests?: Array<{ promql_expr_test?: Array<{ eval_time: string }>; alert_rule_test?: Array<{ eval_time: string }> }> };
+  const times = (doc.tests ?? []).flatMap((t) => [...(t.promql_expr_test ?? []), ...(t.alert_rule_test ?? [])].map((x) => durationSeconds(x.eval_time)));
+  if (!times.length || times.some((t) => !Number.isFinite(t))) throw new Error(`${file}: every test needs an eval_time promtool parses`);
+  return Math.max(...times);
+}
+
+/**
+ * Timelines that replay a day or more (the 6x/3x/1x tiers over a week, the 1d/3d windows from
+ * hourly sums, the slow tiers' history guard over 26 h) run on one promtool, the image's (3.5:
+ * what dev and prod evaluate those alerts with), and on Debian's 2.42 only when 3.5 is not
+ * built. The trade-off: they are most of the CPU of the timelines (measured 2026-12-01, one
+ * version: burn-days 350 s, slo-windows DAYS_WINDOWS_S s, slo-history-slow DAYS_SLOW_S s of the ~TOTAL_S s of all
+ * of them), and 2.42 runs the local stack, which lives for minutes to hours, with rule files
+ * that are dev's byte for byte (rules/stacks.test.ts). What differs between the two versions
+ * is the engine (3.0 made range selections left-open), and every construct the long
+ * timelines use (rate, last_over_time and sum_over_time windows, offset, the hour tiling)
+ * is replayed on both by the shorter ones (slo-period, slo-history, burn-minutes, ...).
+ * A CI run timed out with both: one of these took over 30 minutes on a contended host.
+ */
+export const ONE_VERSION_FROM_S = 86_400;
+
+/** The timelines a promtool runs for a stack: all of testFilesFor(stack) on the last (newest) of `tools`; on the others, those under ONE_VERSION_FROM_S. */
+export function timelinesFor(stack: StackName, tool: Tool, tools: Tool[]): string[] {
+  const files = testFilesFor(stack);
+  return tool.bin === tools[tools.length - 1].bin ? files : files.filter((f) => timelineSpanSeconds(f) < ONE_VERSION_FROM_S);
+}
+
+/**
+ * A digest of everything `promtool test rules <file>` reads, run in `testsDir`: the timeline
+ * and each rule file its `rule_files` names (globs resolved, as promtool does, in order).
+ * Two runs with the same digest on the same promtool are the same computation: dev and prod
+ * render byte-identical SLO rule files, so the untagged timelines that read only those run
+ * once for both (rules/promtool.test.ts), and run twice again the day the files differ.
+ */
+export function timelineInputsDigest(testsDir: string, file: string): string {
+  const text = fs.readFileSync(path.join(testsDir, file), "utf8");
+  const h = createHash("sha256").update(text);
+  for (const pattern of ((yaml.load(text) as { rule_files?: string[] }).rule_files ?? [])) {
+    const dir = path.resolve(testsDir, path.dirname(pattern));
+    const base = path.basename(pattern);
+    const re = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+    const names = base.includes("*") || base.includes("?") ? fs.readdirSync(dir).filter((n) => re.test(n)).sort() : [base];
+    if (!names.length) throw new Error(`${file}: rule_files pattern ${pattern} matches nothing in ${dir}`);
+    for (const n of names) h.update(`\0${n}\0`).update(fs.readFileSync(path.join(dir, n)));
+  }
+  return h.digest("hex");
 }
 
 /** A tool binary and the version it stands for. */

@@ -15,6 +15,10 @@ mkdir -p test-results
 rm -f test-results/*.json test-results/*.xml test-results/phases.tsv
 
 T_ALL=$SECONDS
+# The machine's CPU counters (/proc/stat, all cores) at the start: printed at the end as how
+# busy the cores were, and how much of their time the host took for others (steal). A run
+# that is slow because the host was contended shows it there, not as a mystery.
+read -r _ CPU0 < /proc/stat
 # phase <name> <command...>: runs a phase, records its duration and result.
 phase() {
   local name=$1; shift
@@ -72,5 +76,14 @@ phase "jest: real engine (prod, loopback kube-apiserver)" env JEST_ENGINE=1 npx 
 for pid in "${LANES[@]}"; do wait "$pid" || status=1; done
 
 printf '%s\t%s\t%s\n' "total" $((SECONDS - T_ALL)) "" >>test-results/phases.tsv
+read -r _ CPU1 < /proc/stat
+node -e '
+  const [a, b] = process.argv.slice(1).map((s) => s.trim().split(/\s+/).map(Number));
+  const d = b.map((x, i) => x - a[i]); // user nice system idle iowait irq softirq steal ...
+  const all = d.slice(0, 8).reduce((x, y) => x + y, 0) || 1;
+  const pct = (x) => `${((100 * x) / all).toFixed(0)}%`;
+  const cores = require("os").availableParallelism();
+  console.log(`\nCPU over the run (${cores} cores, /proc/stat): busy ${pct(d[0] + d[1] + d[2] + d[5] + d[6])}, idle ${pct(d[3] + d[4])}, taken by the host (steal) ${pct(d[7])}; ${((d[0] + d[1] + d[2] + d[5] + d[6]) / 100 / 60).toFixed(0)} CPU-minutes used`);
+' "$CPU0" "$CPU1" | tee test-results/cpu.txt
 node scripts/summarize-tests.js test-results --phases test-results/phases.tsv || status=1
 exit $status
