@@ -9,7 +9,7 @@ import * as yaml from "js-yaml";
 import { defaultOptions, localStackConfig } from "./config";
 import { haConfigFiles, haPlan, haTopology, replicaTopology, startWaves } from "./ha";
 import { localPlan } from "./plan";
-import { renderPrometheusConfig } from "../render/prometheus";
+import { alertingReplicas, renderPrometheusConfig } from "../render/prometheus";
 import { queryEndpoints } from "../render/thanos";
 
 const tokens = { slack: "/dev/null", pagerduty: "/dev/null", heartbeat: "/dev/null" };
@@ -85,6 +85,14 @@ describe("local HA plan", () => {
     expect(waves.slice(2)).toEqual([["prometheus-0", "prometheus-1"], ["thanos-sidecar-0", "thanos-sidecar-1"], ["thanos-query"]]);
   });
 
+  test("a single Prometheus drops the replica label from alerts; an HA pair keeps it (one copy per replica in Alertmanager)", () => {
+    const single = localStackConfig(options(false));
+    const ha = localStackConfig(options(true));
+    expect(alertingReplicas(single.cfg, single.topo)).toBe(1);
+    expect(alertingReplicas(ha.cfg, ha.topo)).toBe(2);
+    expect((yaml.load(renderPrometheusConfig(single.cfg, single.topo)) as any).alerting.alert_relabel_configs).toEqual([{ regex: "replica", action: "labeldrop" }]);
+  });
+
   test("both replicas' prometheus.yml send to all three Alertmanagers and scrape both replicas and both sidecars, each with its own replica label", () => {
     const o = options(true);
     const { cfg, topo } = localStackConfig(o);
@@ -93,7 +101,8 @@ describe("local HA plan", () => {
     for (const [i, doc] of files.entries()) {
       expect(doc.global.external_labels.replica).toBe(`prometheus-${i}`);
       expect(doc.alerting.alertmanagers[0].static_configs[0].targets).toEqual(["127.0.0.1:9093", "127.0.0.1:9095", "127.0.0.1:9097"]);
-      expect(doc.alerting.alert_relabel_configs).toContainEqual({ regex: "replica", action: "labeldrop" });
+      // Alerts keep the replica label: one copy per replica in Alertmanager (render/prometheus.ts alertingReplicas).
+      expect(doc.alerting.alert_relabel_configs).toBeUndefined();
       const job = (name: string) => doc.scrape_configs.find((j: any) => j.job_name === name).static_configs[0].targets;
       expect(job("prometheus")).toEqual(["127.0.0.1:9090", "127.0.0.1:9091"]);
       expect(job("thanos-sidecar")).toEqual(["127.0.0.1:10912", "127.0.0.1:10922"]);

@@ -200,7 +200,8 @@ export function renderAlertmanagerConfig(cfg: StackConfig, topo: Topology): stri
 
 /**
  * Notification templates shared by PagerDuty and Slack: every notification carries
- * the service, summary, current value, runbook and dashboard link.
+ * the service, summary, current value, runbook and dashboard link. With HA Prometheus an alert
+ * arrives once per replica (render/prometheus.ts alertingReplicas), each line naming its replica.
  */
 export function renderAlertmanagerTemplates(): string {
   return (
@@ -208,7 +209,7 @@ export function renderAlertmanagerTemplates(): string {
     `{{ define "common.summary" }}{{ with index .Alerts 0 }}{{ .Annotations.summary }}{{ end }}{{ end }}
 {{ define "common.runbook" }}{{ with index .Alerts 0 }}{{ .Annotations.runbook_url }}{{ end }}{{ end }}
 {{ define "common.dashboard" }}{{ with index .Alerts 0 }}{{ .Annotations.dashboard_url }}{{ end }}{{ end }}
-{{ define "common.values" }}{{ range .Alerts }}{{ .Labels.service }}{{ if .Labels.instance }} ({{ .Labels.instance }}){{ end }}: {{ .Annotations.description }}
+{{ define "common.values" }}{{ range .Alerts }}{{ .Labels.service }}{{ if .Labels.instance }} ({{ .Labels.instance }}){{ end }}{{ if .Labels.replica }} [{{ .Labels.replica }}]{{ end }}: {{ .Annotations.description }}
 {{ end }}{{ end }}
 
 {{ define "common.alertnames" }}{{ with .CommonLabels.alertname }}{{ . }}{{ else }}{{ range $i, $a := .Alerts }}{{ if $i }}+{{ end }}{{ $a.Labels.alertname }}{{ end }}{{ end }}{{ end }}
@@ -218,7 +219,7 @@ export function renderAlertmanagerTemplates(): string {
 {{ define "slack.title" }}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ template "common.alertnames" . }} - {{ .CommonLabels.service }}{{ end }}
 {{ define "slack.text" }}{{ range .Alerts }}*{{ .Annotations.summary }}*
 {{ .Annotations.description }}
-*Service:* {{ .Labels.service }}  *Team:* {{ .Labels.team }}  *Severity:* {{ .Labels.severity }}
+*Service:* {{ .Labels.service }}  *Team:* {{ .Labels.team }}  *Severity:* {{ .Labels.severity }}{{ if .Labels.replica }}  *Seen by:* {{ .Labels.replica }}{{ end }}
 <{{ .Annotations.runbook_url }}|Runbook> | <{{ .Annotations.dashboard_url }}|Dashboard>
 {{ end }}{{ end }}
 `

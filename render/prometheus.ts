@@ -174,14 +174,34 @@ export function renderPrometheusConfig(cfg: StackConfig, topo: Topology): string
     },
     rule_files: [filePath(topo, "prometheus", `${SUBDIRS.rules}/*.yml`)],
     alerting: {
-      // HA replicas send identical alerts; dropping the replica label lets Alertmanager deduplicate.
-      alert_relabel_configs: [{ regex: LABELS.replica, action: "labeldrop" }],
+      ...(alertingReplicas(cfg, topo) > 1 ? {} : { alert_relabel_configs: [{ regex: LABELS.replica, action: "labeldrop" }] }),
       alertmanagers: [{ api_version: "v2", static_configs: [{ targets: topo.alertmanagers }] }],
     },
     scrape_configs: scrape,
   };
   if (cfg.remoteWrite.length > 0) doc.remote_write = cfg.remoteWrite.map((rw) => remoteWriteConfig(rw, topo));
   return toYaml(doc, "render/prometheus.ts");
+}
+
+/**
+ * How many Prometheus replicas evaluate the rules and send their alerts to the Alertmanagers.
+ *
+ * One: the `replica` label is dropped from alerts (a constant, of no use to the on-call). More:
+ * it is KEPT, so each Alertmanager holds one copy of an alert per replica, and each copy's state
+ * is set by its own replica alone. The usual advice, dropping it so that Alertmanager merges the
+ * replicas' identical alerts, breaks down at a resolve: the replicas' data differ by a scrape
+ * offset, so one may resolve an evaluation before the other, while the other re-sends the alert
+ * as firing in the same evaluation (every minute). Alertmanager keeps whichever merged copy
+ * arrived last, and two Alertmanagers that got them in opposite orders disagree until the next
+ * evaluation; a flush in between has one send the resolve and, a peer timeout later, another page
+ * again, opening a second incident (CI, 2026-12-02; prometheus/alertmanager#4008, #2447, where
+ * the maintainers have no setting for it). With the label kept, the page group stays firing until
+ * both copies have resolved, on every Alertmanager alike. The cost: when the second replica's
+ * copy joins an open group, the next flush sends a trigger that PagerDuty folds into the open
+ * incident (no new page), and messages list an alert once per replica (the templates name it).
+ */
+export function alertingReplicas(cfg: StackConfig, topo: Topology): number {
+  return Math.max(cfg.replicas.prometheus, topo.prometheusTargets === "discover" ? 1 : topo.prometheusTargets.length);
 }
 
 /**

@@ -53,7 +53,8 @@ describe("prod stack on Kubernetes", () => {
     expect(prometheusYml().global.external_labels.replica).toBe("${POD_NAME}");
     expect(container(sts).env).toContainEqual({ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
     // Alerts from both replicas must deduplicate in Alertmanager.
-    expect(prometheusYml().alerting.alert_relabel_configs).toContainEqual({ regex: "replica", action: "labeldrop" });
+    // Alerts keep the replica label (one copy per replica in Alertmanager: render/prometheus.ts alertingReplicas).
+    expect(prometheusYml().alerting.alert_relabel_configs).toBeUndefined();
   });
 
   test("runs Alertmanager as a 3-node cluster peering over a headless Service", () => {
