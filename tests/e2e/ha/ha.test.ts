@@ -340,14 +340,13 @@ describe(thanos ? "the HA stack under faults" : `the HA stack under faults — $
         expect(run.code).toBe(0);
         expect(Number(run.timeline.figures.pageLatencySeconds)).toBeLessThanOrEqual(60);
         expect(both).toEqual([1, 1]); // both replicas fired the alert ...
-        // ... and one page: one PagerDuty incident (the drill's check above), no trigger after the
-        // resolve (the re-page of replicas merged in Alertmanager: render/prometheus.ts
-        // alertingReplicas), and at most one more trigger before it, replica 1's copy joining
-        // the open incident as a duplicate (PagerDuty does not page again for it).
+        // ... and one page: one PagerDuty incident (the drill's check above) and no trigger after
+        // the resolve (the re-page of replicas merged in Alertmanager: render/prometheus.ts
+        // alertingReplicas). Triggers before it are duplicates folded into the open incident,
+        // sent when the group's copies change: replica 1's copy joining, the first copy resolving.
         expect(Number.isFinite(firstResolve)).toBe(true);
         expect(triggers.filter((p) => p.at > firstResolve)).toEqual([]);
         expect(triggers.length).toBeGreaterThanOrEqual(1);
-        expect(triggers.length).toBeLessThanOrEqual(2);
         expect(fs.existsSync(path.join(run.dir, "chart.svg"))).toBe(true);
       } finally {
         abort.abort(); // a no-op once the drill has finished; stops it when an assertion failed first
