@@ -22,7 +22,7 @@ const roots = {} as Record<StackName, string>;
  * each distinct input once (timelineInputsDigest), in test order, PROMTOOL_JOBS at a time
  * (RunAhead, default 1; `npm test` sets 2). Measured alone on 2026-12-01 (CPU seconds, 3.5 /
  * 2.42): slo-history-slow 396 / 439, burn-days 337 / 349, burn-minutes 107 / 112, slo-period
- * 105 / 119, slo-history 96; all of them on both versions, dev and prod each, ~3,600 s, which
+ * 105 / 119, slo-history 96; all 42 runs on both versions, dev and prod each, 3,308 s, which
  * a contended CI host stretched past 90 minutes (one 2.42 burn-days was killed at 30). The
  * kill stays at 30 minutes, and says so.
  */

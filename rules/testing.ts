@@ -117,9 +117,9 @@ export function timelineSpanSeconds(file: string): number {
  * Timelines that replay a day or more (the 6x/3x/1x tiers over a week, the 1d/3d windows from
  * hourly sums, the slow tiers' history guard over 26 h) run on one promtool, the image's (3.5:
  * what dev and prod evaluate those alerts with), and on Debian's 2.42 only when 3.5 is not
- * built. The trade-off: they are most of the CPU of the timelines (measured 2026-12-01, one
- * version: burn-days 350 s, slo-windows DAYS_WINDOWS_S s, slo-history-slow DAYS_SLOW_S s of the ~TOTAL_S s of all
- * of them), and 2.42 runs the local stack, which lives for minutes to hours, with rule files
+ * built. The trade-off: they are half the CPU of the timelines (measured 2026-12-01 on 2.42,
+ * a loaded host: burn-days 356 s, slo-history-slow 447 s, slo-windows 86 s of the 1,728 s of all
+ * 21 runs; 3.5 alike), and 2.42 runs the local stack, which lives for minutes to hours, with rule files
  * that are dev's byte for byte (rules/stacks.test.ts). What differs between the two versions
  * is the engine (3.0 made range selections left-open), and every construct the long
  * timelines use (rate, last_over_time and sum_over_time windows, offset, the hour tiling)
