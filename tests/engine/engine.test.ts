@@ -140,7 +140,25 @@ suite(missing ? `real engine: ${skipReason(missing)}` : "prod under the real Pul
     mustSucceed(r);
     figures.upSeconds = r.seconds;
     expect(r.summary.create).toBe(created - 2);
-    expect(r.diagnostics.filter((d) => d.severity === "warning" || d.severity === "error").map((d) => d.message)).toEqual([]);
+    const warnings = r.diagnostics.filter((d) => d.severity === "warning" || d.severity === "error");
+    // One warning is the API server's own, not about our objects: its ClusterIP repair controller
+    // (pkg/registry/core/service/ipallocator/controller/repairip.go, 1.33) reads Services and
+    // IPAddresses from two informer caches, and when the Service's event arrives before its
+    // IPAddress's (a loaded 2-core host) it reports "not allocated; repairing", tries to create
+    // the IPAddress and gets AlreadyExists. Accepted only when the IP really is allocated, to
+    // that Service: the IPAddress object exists and names it.
+    const repairRace = /^ClusterIPNotAllocated: Cluster IP \[IPv[46]\]: (\S+) is not allocated; repairing$/;
+    for (const w of warnings) {
+      const ip = repairRace.exec(w.message)?.[1];
+      if (ip === undefined) continue;
+      const address = await cluster.api("GET", `/apis/networking.k8s.io/v1/ipaddresses/${ip}`);
+      expect(address.status).toBe(200);
+      const ref = address.body.spec.parentRef;
+      expect(ref.resource).toBe("services");
+      const service = await cluster.api("GET", `/api/v1/namespaces/${ref.namespace}/services/${ref.name}`);
+      expect(service.body.spec.clusterIPs).toContain(ip);
+    }
+    expect(warnings.map((d) => d.message).filter((m) => !repairRace.test(m))).toEqual([]);
     // The state says which provider builds ran (the honest record of the substitution).
     const state = JSON.parse((await cli(prod, ["stack", "export"])).stdout);
     const providers = state.deployment.resources.filter((x: any) => x.type.startsWith("pulumi:providers:")).map((x: any) => `${x.type} ${x.inputs.version}`);
