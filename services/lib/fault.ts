@@ -78,26 +78,22 @@ export class FaultInjector {
 
   /**
    * Adds the fault to every API route registered on `app` after this call (route-level
-   * onRequest). `tagFor` (the HTTP metrics' HttpInstrumentation.tagFor) gives the request its
-   * route while a fault is active, before the delay or the early reply, so an injected 503, and a
-   * client that hangs up during an injected delay (499), count under the route like real ones.
+   * onRequest, appended after the metrics hook so injected faults are measured like real ones).
    */
-  install(app: FastifyInstance, tagFor?: (route: string) => (reply: FastifyReply) => void): void {
+  install(app: FastifyInstance): void {
+    const hook = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+      const spec = this.spec === undefined ? undefined : this.active();
+      if (!spec) return done();
+      const fail = this.random() < spec.errorRatio;
+      const finish = () => {
+        if (!fail) return done();
+        reply.code(503).send({ error: "injected_fault", message: "chaos fault injection is active on this service" });
+      };
+      if (spec.latencyMs > 0) setTimeout(finish, spec.latencyMs);
+      else finish();
+    };
     app.addHook("onRoute", (route) => {
       if (UNINSTRUMENTED_ROUTES.has(route.url)) return;
-      const tag = tagFor?.(route.url);
-      const hook = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-        const spec = this.spec === undefined ? undefined : this.active();
-        if (!spec) return done();
-        tag?.(reply);
-        const fail = this.random() < spec.errorRatio;
-        const finish = () => {
-          if (!fail) return done();
-          reply.code(503).send({ error: "injected_fault", message: "chaos fault injection is active on this service" });
-        };
-        if (spec.latencyMs > 0) setTimeout(finish, spec.latencyMs);
-        else finish();
-      };
       const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
       route.onRequest = [...existing, hook as onRequestHookHandler];
     });

@@ -13,24 +13,26 @@
  * - its constructor stamps the start (the earliest moment a request exists: routing, body
  *   parsing and every hook are inside the measured time);
  * - the route's template reaches the response from a wrapper around each route's handler (one
- *   property store), from the route's onError hook when the request fails before its handler
- *   (a body that does not parse, a schema it does not meet), from the not-found handler's hook for
- *   404s, and from `tagFor` for hooks that reply in place of the handler (fault injection);
+ *   property store). A response that ends without its handler having run (a 404, a body that
+ *   does not parse, an injected fault, a client that hangs up while its body is read) is matched
+ *   when it ends against a copy of the app's routes in find-my-way, the router Fastify itself
+ *   uses, with the app's router options: off the hot path, and no hook to wire per case;
  * - Node calls `detachSocket` on every response that finished writing (its own per-response
  *   'finish' listener, which exists anyway): the override records status and duration there;
  * - a client that hangs up first is found by one 'close' listener per CONNECTION (keep-alive:
  *   once per many requests), which counts the connection's unfinished response as 499.
  * The previous version (a route-level onRequest hook that added a 'close' listener and a closure
  * per request) cost ~2% of a request's CPU: the event emitter, Fastify's hook runner and the
- * garbage collector, in CPU profiles (services/README.md). A response that never got a route
- * (/metrics, /healthz, Fastify's 503 while closing, a URL its router rejects) is not counted and
- * never enters the in-flight gauge; neither does a pipelined response still queued behind
- * another when its connection closes (Node never emits anything for those).
+ * garbage collector, in CPU profiles (services/README.md). A request no route matches counts
+ * under `__unmatched__`; /metrics and /healthz never enter the figures. A pipelined response still queued
+ * behind another when its connection closes is neither counted nor taken out of the gauge (Node
+ * emits nothing for it; the previous version missed it the same way).
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onErrorHookHandler } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import FindMyWay, { type HTTPMethod } from "find-my-way";
 import { Gauge, type Registry } from "prom-client";
 import { HTTP_DURATION_BUCKETS, METRICS } from "../../config/conventions";
 import { FastCounter, FastHistogram, type FastCounterChild, type FastHistogramChild } from "./fast-metrics";
@@ -59,19 +61,13 @@ export interface HttpMetrics {
   /** Pass as `Fastify({ http: { ServerResponse } })`: responses of that server are measured. */
   ServerResponse: typeof ServerResponse;
   /** Instruments every route registered on `app` AFTER this call (through an onRoute hook). */
-  attach(app: FastifyInstance): HttpInstrumentation;
+  attach(app: FastifyInstance): void;
 }
 
-/** What the service must wire itself once attached. */
-export interface HttpInstrumentation {
-  /** Pass as the not-found handler's preValidation hook (runs only for 404s). */
-  unmatchedHook: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
-  /**
-   * The tag of one route template, for a hook that replies in place of the handler (an injected
-   * fault): call it before replying or delaying, so the reply, or a client that hangs up during
-   * the delay (499), counts under the route like a real one.
-   */
-  tagFor(route: string): (reply: FastifyReply) => void;
+/** Whether a request URL is for /metrics or /healthz (the query string aside), as Fastify routes it. */
+export function uninstrumentedPath(url: string): boolean {
+  const q = url.indexOf("?");
+  return UNINSTRUMENTED_ROUTES.has(q === -1 ? url : url.slice(0, q));
 }
 
 /** Registers the HTTP metrics on `registry`. */
@@ -86,7 +82,7 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
   let inFlight = 0;
   new Gauge({
     name: METRICS.httpInFlight,
-    help: "HTTP requests received and routed whose response has not finished yet.",
+    help: "HTTP requests received whose response has not finished yet.",
     registers: [registry],
     collect() {
       this.set(inFlight);
@@ -114,40 +110,44 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
     resolvers.set(route, resolver);
     return resolver;
   };
-
-  /** Counts a response once: its route's children, its duration, out of the in-flight gauge. */
-  const record = (res: MeteredResponse, status: number): void => {
-    const resolve = res.route;
-    if (resolve === undefined) return;
-    res.route = undefined;
-    inFlight--;
-    const [counter, histogram] = resolve(res.req.method ?? "", status);
-    counter.inc();
-    histogram.observe((performance.now() - res.startedAt) / 1000);
+  const unmatched = resolverFor(UNMATCHED_ROUTE);
+  /** The app's instrumented routes again, for responses whose handler never ran (attach fills it). */
+  let router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined;
+  const routeOf = (req: IncomingMessage): Resolver => {
+    const found = router?.find((req.method ?? "") as HTTPMethod, req.url ?? "");
+    return (found?.store as Resolver | undefined) ?? unmatched;
   };
 
-  /** Gives a response its route (the first tag wins) and puts it in flight. */
-  const tag = (res: ServerResponse, resolve: Resolver): void => {
-    const metered = res as MeteredResponse;
-    if (metered.route !== undefined || !(res instanceof MeteredResponse)) return;
-    metered.route = resolve;
-    inFlight++;
+  /** The response ended with `status`: out of the in-flight gauge, counted under its route. */
+  const end = (res: MeteredResponse, status: number): void => {
+    res.inFlight = false;
+    inFlight--;
+    const req = res.req;
+    const [counter, histogram] = (res.route ?? routeOf(req))(req.method ?? "", status);
+    counter.inc();
+    histogram.observe((performance.now() - res.startedAt) / 1000);
   };
 
   class MeteredResponse extends ServerResponse {
     /** performance.now() when Node created the response (the request's headers had arrived). */
     startedAt: number;
-    /** Set once the request is routed; cleared when it is counted. */
+    /** Set by the route's handler wrapper: the hot path's way to its route. */
     route: Resolver | undefined;
+    /** In the gauge until it ends; never for /metrics and /healthz. */
+    inFlight: boolean;
     constructor(req: IncomingMessage, options?: unknown) {
       // @ts-expect-error Node passes a second argument (highWaterMark, rejectNonStandardBodyWrites) its types omit
       super(req, options);
       this.startedAt = performance.now();
       this.route = undefined;
+      // In flight from the moment its headers arrived (a body still streaming in counts), so the
+      // scrapes and health checks are told apart by path here, before any routing.
+      this.inFlight = !uninstrumentedPath(req.url ?? "");
+      if (this.inFlight) inFlight++;
     }
     /** Node calls this from its own 'finish' listener: the response was written in full. */
     override detachSocket(socket: Socket): void {
-      if (this.route !== undefined) record(this, this.statusCode);
+      if (this.inFlight) end(this, this.statusCode);
       super.detachSocket(socket);
     }
   }
@@ -155,44 +155,33 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
   /** A connection closed: a response it was still writing was abandoned by the client. */
   const onSocketClose = function (this: Socket & { _httpMessage?: unknown }): void {
     const res = this._httpMessage;
-    if (res instanceof MeteredResponse && res.route !== undefined) record(res, CLIENT_CLOSED_STATUS);
+    if (res instanceof MeteredResponse && res.inFlight) end(res, CLIENT_CLOSED_STATUS);
   };
 
   return {
     // Generic in its request type for Node's typings; this one serves plain IncomingMessages.
     ServerResponse: MeteredResponse as unknown as typeof ServerResponse,
     attach(app) {
+      const c = app.initialConfig;
+      const options: FindMyWay.Config<FindMyWay.HTTPVersion.V1> & { useSemicolonDelimiter?: boolean } = {
+        caseSensitive: c.caseSensitive, ignoreTrailingSlash: c.ignoreTrailingSlash, ignoreDuplicateSlashes: c.ignoreDuplicateSlashes,
+        maxParamLength: c.maxParamLength,
+        useSemicolonDelimiter: c.useSemicolonDelimiter, // an option find-my-way reads that its typings omit
+      };
+      router = FindMyWay(options);
       app.server.on("connection", (socket: Socket) => socket.on("close", onSocketClose));
       app.addHook("onRoute", (route) => {
         if (UNINSTRUMENTED_ROUTES.has(route.url)) return;
         const resolve = resolverFor(route.url);
+        for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+          router!.on(method as HTTPMethod, route.url, () => {}, resolve);
+        }
         const handler = route.handler as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown;
         route.handler = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-          tag(reply.raw, resolve);
+          (reply.raw as MeteredResponse).route = resolve;
           return handler.call(this, request, reply);
         };
-        // Failures before the handler (a body that does not parse, a schema it does not meet)
-        // go through onError: the hot path never runs it.
-        const tagOnError: onErrorHookHandler = (_request, reply, _error, done) => {
-          tag(reply.raw, resolve);
-          done();
-        };
-        const existing = route.onError === undefined ? [] : Array.isArray(route.onError) ? route.onError : [route.onError];
-        route.onError = [tagOnError, ...existing];
       });
-      const unmatched = resolverFor(UNMATCHED_ROUTE);
-      return {
-        unmatchedHook: (_request, reply, done) => {
-          tag(reply.raw, unmatched);
-          done();
-        },
-        tagFor: (route) => {
-          const resolve = UNINSTRUMENTED_ROUTES.has(route) ? undefined : resolverFor(route);
-          return (reply) => {
-            if (resolve !== undefined) tag(reply.raw, resolve);
-          };
-        },
-      };
     },
   };
 }

@@ -10,7 +10,7 @@ import { METRICS } from "../../config/conventions";
 import { buildAdminApp } from "./admin";
 import type { ServiceEnv } from "./env";
 import { FaultInjector } from "./fault";
-import { createHttpMetrics, type HttpInstrumentation } from "./http-metrics";
+import { createHttpMetrics } from "./http-metrics";
 import { cgroupWorkingSetBytes, detectLimits, memoryCgroup, type ResourceLimits } from "./limits";
 import { MemoryBallast } from "./memory-ballast";
 
@@ -84,7 +84,6 @@ export async function startService(env: ServiceEnv, definition: ServiceDefinitio
     reply.code(404).send({ error: "not_found", message: "no route matches this method and path" });
   };
 
-  let http: HttpInstrumentation | undefined;
   if (registry && httpMetrics) {
     // Event-loop lag sampled every 100 ms, not prom-client's 10 ms: that timer wakes an idle
     // process 100 times a second (2.7 ms of CPU per second measured, the bulk of the metrics'
@@ -92,15 +91,13 @@ export async function startService(env: ServiceEnv, definition: ServiceDefinitio
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
     new Gauge({ name: METRICS.memoryLimit, help: `Memory limit of this process (${limits.memorySource}).`, registers: [registry] }).set(limits.memoryBytes);
     new Gauge({ name: METRICS.cpuLimit, help: `CPU limit of this process in cores (${limits.cpuSource}).`, registers: [registry] }).set(limits.cpuCores);
-    http = httpMetrics.attach(app); // before any route: it instruments routes as they are added
-    app.setNotFoundHandler({ preValidation: http.unmatchedHook }, notFound);
+    httpMetrics.attach(app); // before any route: it instruments routes as they are added
     app.get("/metrics", async (_request, reply) => {
       reply.header("content-type", registry.contentType);
       return registry.metrics();
     });
-  } else {
-    app.setNotFoundHandler(notFound);
   }
+  app.setNotFoundHandler(notFound);
   app.get("/healthz", async () => ({ status: "ok", service: env.serviceName }));
 
   // Chaos objects exist only when enabled: no hook, no listener, nothing to call otherwise.
@@ -108,7 +105,7 @@ export async function startService(env: ServiceEnv, definition: ServiceDefinitio
   // In a cgroup whose limit is the one in force, the ballast measures what the kernel enforces.
   const cgroup = limits.memorySource.startsWith("cgroup") ? memoryCgroup() : undefined;
   const memory = env.chaosEnabled ? new MemoryBallast({ limitBytes: limits.memoryBytes, registry, workingSet: cgroup ? () => cgroupWorkingSetBytes(cgroup) : undefined }) : undefined;
-  fault?.install(app, http?.tagFor);
+  fault?.install(app);
 
   definition.routes(app, { env, registry, limits });
 

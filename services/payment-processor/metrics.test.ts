@@ -138,6 +138,23 @@ describe("counters under concurrency", () => {
       await slow.close();
     }
   });
+  test("a client that hangs up while its body is still being read is in flight, then counted as 499 under its route", async () => {
+    // The handler never ran: the route comes from matching the request against the app's routes.
+    const before = await metrics();
+    const aborted = { method: "POST", route: "/payments", status: "499" };
+    const req = http.request(`${service.url}/payments`, { method: "POST", headers: { "content-type": "application/json", "content-length": "200" } });
+    req.on("error", () => undefined);
+    req.write('{"amount": 1, "curr'); // 19 of the 200 bytes announced
+    try {
+      await waitFor("the request to be in flight", async () => value(await metrics(), "http_requests_in_flight", {}) === 1, 2000, 10);
+    } finally {
+      req.destroy();
+    }
+    await waitFor("the abandoned request to be counted", async () => value(await metrics(), "http_requests_total", aborted) === value(before, "http_requests_total", aborted) + 1, 2000, 20);
+    const after = await metrics();
+    expect(value(after, "http_requests_in_flight", {})).toBe(0);
+    expect(value(after, "http_request_duration_seconds_count", aborted) - value(before, "http_request_duration_seconds_count", aborted)).toBe(1);
+  });
 });
 
 describe("cardinality", () => {
