@@ -6,33 +6,18 @@
  * matched no route gets UNMATCHED_ROUTE, methods outside the standard set become OTHER_METHOD,
  * and `status` is a status code. A scan of random URLs can only touch the `__unmatched__` series.
  *
- * Cost matters (the goal is at most 3% of a request's CPU, ~1.6 µs of ~55 µs), so the hot path
- * has no Fastify hook, no listener and no closure per request. Node's HTTP server builds each
- * response from the class it is given (`http.createServer({ ServerResponse })`, Fastify's `http`
- * option), and `MeteredResponse` is that class:
- * - its constructor stamps the start (the earliest moment a request exists: routing, body
- *   parsing and every hook are inside the measured time);
- * - the route's template reaches the response from a wrapper around each route's handler (one
- *   property store). A response that ends without its handler having run (a 404, a body that
- *   does not parse, an injected fault, a client that hangs up while its body is read) is matched
- *   when it ends against a copy of the app's routes in find-my-way, the router Fastify itself
- *   uses, with the app's router options: off the hot path, and no hook to wire per case;
- * - Node calls `detachSocket` on every response that finished writing (its own per-response
- *   'finish' listener, which exists anyway): the override records status and duration there;
- * - a client that hangs up first is found by one 'close' listener per CONNECTION (keep-alive:
- *   once per many requests), which counts the connection's unfinished response as 499.
- * The previous version (a route-level onRequest hook that added a 'close' listener and a closure
- * per request) cost ~2% of a request's CPU: the event emitter, Fastify's hook runner and the
- * garbage collector, in CPU profiles (services/README.md). A request no route matches counts
- * under `__unmatched__`; /metrics and /healthz never enter the figures. A pipelined response still queued
- * behind another when its connection closes is neither counted nor taken out of the gauge (Node
- * emits nothing for it; the previous version missed it the same way).
+ * Cost matters (the benchmark budget is a few microseconds per request), hence:
+ * - a route-level onRequest hook per route, created by an onRoute hook with the template in its
+ *   closure: no global hook, and no `request.routeOptions` (a getter that builds a 12-property
+ *   object on every access);
+ * - children resolved once per (route, method, status) with an integer key (lib/fast-metrics.ts);
+ * - one 'close' listener on the raw response covers both endings: 'close' follows 'finish' for a
+ *   completed response, and comes alone when the client hangs up first (Fastify's own
+ *   onRequestAbort hook misses that case once the request body has been read).
  */
-import { ServerResponse, type IncomingMessage } from "node:http";
-import type { Socket } from "node:net";
+import type { ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import FindMyWay, { type HTTPMethod } from "find-my-way";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from "fastify";
 import { Gauge, type Registry } from "prom-client";
 import { HTTP_DURATION_BUCKETS, METRICS } from "../../config/conventions";
 import { FastCounter, FastHistogram, type FastCounterChild, type FastHistogramChild } from "./fast-metrics";
@@ -52,26 +37,19 @@ const STANDARD_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 /** Paths that are not API traffic (scrapes, health checks) and are kept out of the RED metrics. */
 export const UNINSTRUMENTED_ROUTES = new Set(["/metrics", "/healthz"]);
 
+/** What the service must wire itself: the hook that instruments requests no route matched. */
+export interface HttpInstrumentation {
+  /** Pass as the not-found handler's preValidation hook. */
+  unmatchedHook: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
+}
+
 type Pair = [FastCounterChild, FastHistogramChild];
-/** The children of one route template for a method and status. */
-type Resolver = (method: string, status: number) => Pair;
 
-/** What a service wires: the response class for Fastify's `http` option, then `attach(app)`. */
-export interface HttpMetrics {
-  /** Pass as `Fastify({ http: { ServerResponse } })`: responses of that server are measured. */
-  ServerResponse: typeof ServerResponse;
-  /** Instruments every route registered on `app` AFTER this call (through an onRoute hook). */
-  attach(app: FastifyInstance): void;
-}
-
-/** Whether a request URL is for /metrics or /healthz (the query string aside), as Fastify routes it. */
-export function uninstrumentedPath(url: string): boolean {
-  const q = url.indexOf("?");
-  return UNINSTRUMENTED_ROUTES.has(q === -1 ? url : url.slice(0, q));
-}
-
-/** Registers the HTTP metrics on `registry`. */
-export function createHttpMetrics(registry: Registry): HttpMetrics {
+/**
+ * Registers the HTTP metrics on `registry` and instruments every route registered on `app`
+ * AFTER this call (it works through an onRoute hook).
+ */
+export function instrumentHttp(app: FastifyInstance, registry: Registry): HttpInstrumentation {
   const labelNames = ["method", "route", "status"] as const;
   const requests = new FastCounter({ name: METRICS.httpRequests, help: "HTTP requests completed, by method, route template and status code.", labelNames, registry });
   const duration = new FastHistogram({
@@ -90,13 +68,11 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
   });
 
   const methodIndex = new Map(STANDARD_METHODS.map((m, i) => [m, i + 1]));
-  const resolvers = new Map<string, Resolver>();
-  /** The resolver of one route template; children are looked up by status*16 + method, created once. */
-  const resolverFor = (route: string): Resolver => {
-    let resolver = resolvers.get(route);
-    if (resolver) return resolver;
+
+  /** The onRequest hook of one route template; children are looked up by status*16 + method. */
+  const hookFor = (route: string) => {
     const byKey = new Map<number, Pair>();
-    resolver = (method: string, status: number): Pair => {
+    const pair = (method: string, status: number): Pair => {
       const index = methodIndex.get(method) ?? 0; // 0 = OTHER_METHOD
       const key = status * 16 + index;
       let found = byKey.get(key);
@@ -107,81 +83,25 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
       }
       return found;
     };
-    resolvers.set(route, resolver);
-    return resolver;
-  };
-  const unmatched = resolverFor(UNMATCHED_ROUTE);
-  /** The app's instrumented routes again, for responses whose handler never ran (attach fills it). */
-  let router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined;
-  const routeOf = (req: IncomingMessage): Resolver => {
-    const found = router?.find((req.method ?? "") as HTTPMethod, req.url ?? "");
-    return (found?.store as Resolver | undefined) ?? unmatched;
-  };
-
-  /** The response ended with `status`: out of the in-flight gauge, counted under its route. */
-  const end = (res: MeteredResponse, status: number): void => {
-    res.inFlight = false;
-    inFlight--;
-    const req = res.req;
-    const [counter, histogram] = (res.route ?? routeOf(req))(req.method ?? "", status);
-    counter.inc();
-    histogram.observe((performance.now() - res.startedAt) / 1000);
-  };
-
-  class MeteredResponse extends ServerResponse {
-    /** performance.now() when Node created the response (the request's headers had arrived). */
-    startedAt: number;
-    /** Set by the route's handler wrapper: the hot path's way to its route. */
-    route: Resolver | undefined;
-    /** In the gauge until it ends; never for /metrics and /healthz. */
-    inFlight: boolean;
-    constructor(req: IncomingMessage, options?: unknown) {
-      // @ts-expect-error Node passes a second argument (highWaterMark, rejectNonStandardBodyWrites) its types omit
-      super(req, options);
-      this.startedAt = performance.now();
-      this.route = undefined;
-      // In flight from the moment its headers arrived (a body still streaming in counts), so the
-      // scrapes and health checks are told apart by path here, before any routing.
-      this.inFlight = !uninstrumentedPath(req.url ?? "");
-      if (this.inFlight) inFlight++;
-    }
-    /** Node calls this from its own 'finish' listener: the response was written in full. */
-    override detachSocket(socket: Socket): void {
-      if (this.inFlight) end(this, this.statusCode);
-      super.detachSocket(socket);
-    }
-  }
-
-  /** A connection closed: a response it was still writing was abandoned by the client. */
-  const onSocketClose = function (this: Socket & { _httpMessage?: unknown }): void {
-    const res = this._httpMessage;
-    if (res instanceof MeteredResponse && res.inFlight) end(res, CLIENT_CLOSED_STATUS);
-  };
-
-  return {
-    // Generic in its request type for Node's typings; this one serves plain IncomingMessages.
-    ServerResponse: MeteredResponse as unknown as typeof ServerResponse,
-    attach(app) {
-      const c = app.initialConfig;
-      const options: FindMyWay.Config<FindMyWay.HTTPVersion.V1> & { useSemicolonDelimiter?: boolean } = {
-        caseSensitive: c.caseSensitive, ignoreTrailingSlash: c.ignoreTrailingSlash, ignoreDuplicateSlashes: c.ignoreDuplicateSlashes,
-        maxParamLength: c.maxParamLength,
-        useSemicolonDelimiter: c.useSemicolonDelimiter, // an option find-my-way reads that its typings omit
-      };
-      router = FindMyWay(options);
-      app.server.on("connection", (socket: Socket) => socket.on("close", onSocketClose));
-      app.addHook("onRoute", (route) => {
-        if (UNINSTRUMENTED_ROUTES.has(route.url)) return;
-        const resolve = resolverFor(route.url);
-        for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-          router!.on(method as HTTPMethod, route.url, () => {}, resolve);
-        }
-        const handler = route.handler as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown;
-        route.handler = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-          (reply.raw as MeteredResponse).route = resolve;
-          return handler.call(this, request, reply);
-        };
+    return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+      const started = performance.now();
+      const res: ServerResponse = reply.raw;
+      inFlight++;
+      res.on("close", () => {
+        inFlight--;
+        const [counter, histogram] = pair(request.method, res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS);
+        counter.inc();
+        histogram.observe((performance.now() - started) / 1000);
       });
-    },
+      done();
+    };
   };
+
+  app.addHook("onRoute", (route) => {
+    if (UNINSTRUMENTED_ROUTES.has(route.url)) return;
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    // First in the list, so time spent in later hooks (e.g. injected chaos latency) is measured.
+    route.onRequest = [hookFor(route.url) as onRequestHookHandler, ...existing];
+  });
+  return { unmatchedHook: hookFor(UNMATCHED_ROUTE) };
 }

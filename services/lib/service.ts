@@ -10,7 +10,7 @@ import { METRICS } from "../../config/conventions";
 import { buildAdminApp } from "./admin";
 import type { ServiceEnv } from "./env";
 import { FaultInjector } from "./fault";
-import { createHttpMetrics } from "./http-metrics";
+import { instrumentHttp } from "./http-metrics";
 import { cgroupWorkingSetBytes, detectLimits, memoryCgroup, type ResourceLimits } from "./limits";
 import { MemoryBallast } from "./memory-ballast";
 
@@ -60,13 +60,7 @@ export async function startService(env: ServiceEnv, definition: ServiceDefinitio
   const limits = detectLimits({ memoryOverrideBytes: env.memoryLimitBytes, cpuOverrideCores: env.cpuLimitCores });
   const registry = env.metricsEnabled ? new Registry() : undefined;
   // 16 KiB is far above any real payment request and bounds what a bad client can make us parse.
-  // The HTTP metrics measure through the class Node builds each response from, so they exist
-  // before the server does (lib/http-metrics.ts).
-  const httpMetrics = registry ? createHttpMetrics(registry) : undefined;
-  const app = Fastify({
-    logger: false, bodyLimit: 16 * 1024, keepAliveTimeout: 65_000, return503OnClosing: true,
-    http: httpMetrics ? { ServerResponse: httpMetrics.ServerResponse } : undefined,
-  });
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, keepAliveTimeout: 65_000, return503OnClosing: true });
 
   app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, request, reply) => {
     const known = err.code ? FASTIFY_CLIENT_ERRORS[err.code] : undefined;
@@ -84,20 +78,22 @@ export async function startService(env: ServiceEnv, definition: ServiceDefinitio
     reply.code(404).send({ error: "not_found", message: "no route matches this method and path" });
   };
 
-  if (registry && httpMetrics) {
+  if (registry) {
     // Event-loop lag sampled every 100 ms, not prom-client's 10 ms: that timer wakes an idle
     // process 100 times a second (2.7 ms of CPU per second measured, the bulk of the metrics'
     // cost at low request rates); at 100 ms the p50/p99 over a 15 s scrape still rest on 150 samples.
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
     new Gauge({ name: METRICS.memoryLimit, help: `Memory limit of this process (${limits.memorySource}).`, registers: [registry] }).set(limits.memoryBytes);
     new Gauge({ name: METRICS.cpuLimit, help: `CPU limit of this process in cores (${limits.cpuSource}).`, registers: [registry] }).set(limits.cpuCores);
-    httpMetrics.attach(app); // before any route: it instruments routes as they are added
+    const http = instrumentHttp(app, registry); // before any route: it instruments routes as they are added
+    app.setNotFoundHandler({ preValidation: http.unmatchedHook }, notFound);
     app.get("/metrics", async (_request, reply) => {
       reply.header("content-type", registry.contentType);
       return registry.metrics();
     });
+  } else {
+    app.setNotFoundHandler(notFound);
   }
-  app.setNotFoundHandler(notFound);
   app.get("/healthz", async () => ({ status: "ok", service: env.serviceName }));
 
   // Chaos objects exist only when enabled: no hook, no listener, nothing to call otherwise.
