@@ -139,7 +139,7 @@ describe("counters under concurrency", () => {
     }
   });
   test("a client that hangs up while its body is still being read is in flight, then counted as 499 under its route", async () => {
-    // The handler never ran: the route comes from matching the request against the app's routes.
+    // The handler never ran: the route's onRequest hook (before body parsing) is what counts it.
     const before = await metrics();
     const aborted = { method: "POST", route: "/payments", status: "499" };
     const req = http.request(`${service.url}/payments`, { method: "POST", headers: { "content-type": "application/json", "content-length": "200" } });
