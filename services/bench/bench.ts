@@ -10,10 +10,12 @@
  *   npm run bench -- --only overhead --service payment-processor   one service's overhead
  *   npm run bench -- --pairs 12 --blocks 4 --round-seconds 2
  *   npm run bench -- --only overhead --design abba   the earlier interleaved design, to compare
+ *   npm run bench -- --only overhead --aa  A/A calibration: both slots metrics off; the interval
+ *                                          is the design's own bias and noise now (should hold 0)
  *   BENCH_QUICK=1 npm run bench            short runs while developing the benchmark
  *
- * Exit status: 0 when every overhead goal is met (upper bound within it), 3 when one is missed,
- * 1 on an error. It is a benchmark, not a test: CI does not run it.
+ * Exit status: 0 when every overhead goal is met (upper bound within it), 3 when one is missed
+ * (with --aa: 0 when every interval contains 0, 3 when one does not), 1 on an error. It is a benchmark, not a test: CI does not run it.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -27,6 +29,8 @@ import { formatInterval, formatSpread, overlaps } from "./stats";
 
 const NODE_MAIN = path.join(REPO_ROOT, "dist/services/node/main.js");
 const RESULTS = path.join(REPO_ROOT, ".local/bench/results.json");
+/** A/A runs are kept apart: they are not overhead figures and must not be the next run's "previous". */
+const RESULTS_AA = path.join(REPO_ROOT, ".local/bench/results-aa.json");
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Goals of docs and issue 15: Node ≤ 3% and ≤ 5 µs/request, Python ≤ 5%, on the upper bound. */
@@ -56,6 +60,7 @@ function options() {
       pairs: { type: "string" },
       service: { type: "string" },
       "round-seconds": { type: "string" },
+      aa: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
@@ -63,7 +68,8 @@ function options() {
     log("usage: npm run bench [-- --only overhead|capacity] [--design concurrent|abba (default concurrent)]\n" +
       "                       [--service payment-processor|merchant-api (overhead of one service; default both)]\n" +
       `                       [--pairs N (fresh process pairs, concurrent design; default ${DEFAULT_PAIRS["payment-processor"]} for payment-processor, ${DEFAULT_PAIRS["merchant-api"]} for merchant-api)]\n` +
-      "                       [--blocks N (paired units per pair: concurrent rounds, default 4; ABBA blocks, default 16)] [--round-seconds S (default 2)]");
+      "                       [--blocks N (paired units per pair: concurrent rounds, default 4; ABBA blocks, default 16)] [--round-seconds S (default 2)]\n" +
+      "                       [--aa (A/A calibration: both slots metrics off; the interval should contain 0; results in .local/bench/results-aa.json)]");
     process.exit(0);
   }
   const quick = process.env.BENCH_QUICK === "1";
@@ -85,8 +91,10 @@ function options() {
     throw new Error(`--service must be one of ${services.join(", ")}, got ${JSON.stringify(values.service)}`);
   }
   if (values.service !== undefined && values.only === "capacity") throw new Error("--service selects an overhead measurement; drop it or --only capacity");
+  if (values.aa && values.only === "capacity") throw new Error("--aa calibrates the overhead measurement; drop it or --only capacity");
   const pairs = values.pairs === undefined ? undefined : int("pairs", values.pairs, 0, 3);
   return {
+    aa: values.aa === true,
     only: values.only as "overhead" | "capacity" | undefined,
     services: values.service === undefined ? services : [values.service as ServiceName],
     design,
@@ -117,9 +125,9 @@ interface SavedRun {
   overhead?: OverheadResult[];
 }
 
-function previousRun(): SavedRun | undefined {
+function previousRun(file: string): SavedRun | undefined {
   try {
-    return JSON.parse(readFileSync(RESULTS, "utf8")) as SavedRun;
+    return JSON.parse(readFileSync(file, "utf8")) as SavedRun;
   } catch {
     return undefined;
   }
@@ -131,7 +139,10 @@ const sign = (v: number, digits: number) => `${v >= 0 ? "+" : ""}${v.toFixed(dig
 async function main(): Promise<number> {
   const opts = options();
   preflight();
-  const previous = previousRun();
+  const resultsFile = opts.aa ? RESULTS_AA : RESULTS;
+  const previous = previousRun(resultsFile);
+  // A calibration measures overhead only (capacity has no A/A meaning).
+  if (opts.aa) opts.only = "overhead";
   const loadStart = load();
   log(`load average at start: ${loadStart.join(" ")} (2 cores; figures taken above ~1.5 are contended, see "waited for CPU")`);
 
@@ -141,7 +152,8 @@ async function main(): Promise<number> {
       ? `== instrumentation overhead: CPU time per request, ${opts.blocks} ABBA blocks of 4 x ${opts.roundSeconds} s rounds per service ==`
       : `== instrumentation overhead: CPU time per request, fresh process pairs (${opts.services.map((x) => `${x} ${opts.pairsFor(x)}`).join(", ")}) x ${opts.blocks} rounds of ${opts.roundSeconds} s, metrics on and off loaded at once on CPU 0 ` +
         `(each waits for the CPU ~50% of a round: that is the other mode) ==`);
-    const common = { design: opts.design, blocks: opts.blocks, roundSeconds: opts.roundSeconds, warmupSeconds: opts.quick ? 2 : 5, connections: 32 };
+    if (opts.aa) log("== A/A calibration: both slots of every pair run with metrics OFF (A in the 'on' slot, B in the 'off' slot); the interval is the design's own bias and noise ==");
+    const common = { aa: opts.aa, design: opts.design, blocks: opts.blocks, roundSeconds: opts.roundSeconds, warmupSeconds: opts.quick ? 2 : 5, connections: 32 };
     if (opts.services.includes("payment-processor")) overhead.push(await measureOverhead({
       ...common, pairs: opts.pairsFor("payment-processor"), service: "payment-processor", language: "node", env: { SERVICE_NAME: "payment-processor", PAYMENT_TIMEOUT_RATIO: "0" },
       script: "payments", path: "/payments", nodeMain: NODE_MAIN, goal: GOALS["payment-processor"],
@@ -165,13 +177,15 @@ async function main(): Promise<number> {
   log("\n== summary ==");
   log(`load average: start ${loadStart.join(" ")}, end ${loadEnd.join(" ")}`);
   for (const o of overhead) {
-    const goal = `goal: upper bound <= ${o.goal.maxPercent}%${o.goal.maxUsPerRequest !== undefined ? ` and <= ${o.goal.maxUsPerRequest} us` : ""}`;
-    log(`${o.service.padEnd(18)} overhead ${sign(o.percent.mean, 2)}% [${o.percent.low.toFixed(2)}, ${o.percent.high.toFixed(2)}] ` +
+    const goal = o.aa ? "A/A: the interval should contain 0" : `goal: upper bound <= ${o.goal.maxPercent}%${o.goal.maxUsPerRequest !== undefined ? ` and <= ${o.goal.maxUsPerRequest} us` : ""}`;
+    const verdict = o.aa ? (o.goalMet ? "CONTAINS 0 (no bias seen)" : "EXCLUDES 0 (the design is biased now: do not judge overhead runs taken like this)") : o.goalMet ? "GOAL MET" : "GOAL MISSED";
+    log(`${o.service.padEnd(18)} ${o.aa ? "A/A B->A" : "overhead"} ${sign(o.percent.mean, 2)}% [${o.percent.low.toFixed(2)}, ${o.percent.high.toFixed(2)}] ` +
       `= ${sign(o.usPerRequest.mean, 2)} us/request [${o.usPerRequest.low.toFixed(2)}, ${o.usPerRequest.high.toFixed(2)}] (${o.design === "abba" ? `median of ${o.blocks} ABBA blocks, 95% bootstrap interval` : `median of ${o.pairs} pairs x ${o.blocks} concurrent rounds, 95% two-level bootstrap interval`}) ` +
-      `-> ${o.goalMet ? "GOAL MET" : "GOAL MISSED"} (${goal})`);
+      `-> ${verdict} (${goal})`);
     log(`${"".padEnd(18)} mean of paired figures ${sign(o.percentMean.mean, 2)}% [${o.percentMean.low.toFixed(2)}, ${o.percentMean.high.toFixed(2)}] = ${sign(o.usPerRequestMean.mean, 2)} us [${o.usPerRequestMean.low.toFixed(2)}, ${o.usPerRequestMean.high.toFixed(2)}] (95% t-interval, outlier-sensitive)`);
-    log(`${"".padEnd(18)} CPU us/request on ${formatSpread(o.cpuOn)}; off ${formatSpread(o.cpuOff)}`);
-    log(`${"".padEnd(18)} wall-clock req/s (noisy, not the figure) on ${formatSpread(o.rpsOn, 0)}; off ${formatSpread(o.rpsOff, 0)}; ` +
+    const [on, off] = o.aa ? ["A", "B"] : ["on", "off"];
+    log(`${"".padEnd(18)} CPU us/request ${on} ${formatSpread(o.cpuOn)}; ${off} ${formatSpread(o.cpuOff)}`);
+    log(`${"".padEnd(18)} wall-clock req/s (noisy, not the figure) ${on} ${formatSpread(o.rpsOn, 0)}; ${off} ${formatSpread(o.rpsOff, 0)}; ` +
       `waited for CPU ${formatSpread({ ...o.waitShare, min: 100 * o.waitShare.min, median: 100 * o.waitShare.median, max: 100 * o.waitShare.max }, 0, "%")}; ` +
       `ticks/schedstat ${o.statCrossCheck.toFixed(3)}`);
     const before = previous?.overhead?.find((p) => p.service === o.service);
@@ -186,14 +200,14 @@ async function main(): Promise<number> {
     log(`${c.service.padEnd(18)} capacity: ${best ? `${best.targetRps} r/s held (achieved ${best.achievedRps.toFixed(0)}, p50 ${best.p50Ms} ms, p99 ${best.p99Ms} ms)` : "first step not held"}; ` +
       `series at steady state: ${c.seriesAfter}`);
   }
-  mkdirSync(path.dirname(RESULTS), { recursive: true });
+  mkdirSync(path.dirname(resultsFile), { recursive: true });
   const saved: SavedRun & { capacity: CapacityResult[] } = {
     at: new Date().toISOString(), loadAverage: { start: loadStart, end: loadEnd },
     // A service not measured this time keeps its previous figures (the next run compares with them).
     overhead: [...overhead, ...(previous?.overhead ?? []).filter((p) => !overhead.some((o) => o.service === p.service))], capacity,
   };
-  writeFileSync(RESULTS, `${JSON.stringify(saved, null, 2)}\n`);
-  log(`\nraw figures: ${path.relative(REPO_ROOT, RESULTS)}`);
+  writeFileSync(resultsFile, `${JSON.stringify(saved, null, 2)}\n`);
+  log(`\nraw figures: ${path.relative(REPO_ROOT, resultsFile)}`);
   return overhead.every((o) => o.goalMet) ? 0 : 3;
 }
 

@@ -66,6 +66,8 @@ export interface OverheadGoal {
 /** Overhead figures of one service. */
 export interface OverheadResult {
   service: string;
+  /** An A/A calibration run: both slots metrics off; the figures are the design's null. */
+  aa?: boolean;
   design: OverheadDesign;
   /** Fresh process pairs the rounds were measured on. */
   pairs: number;
@@ -110,6 +112,18 @@ export interface OverheadPlan {
   warmupSeconds: number;
   connections: number;
   goal: OverheadGoal;
+  /** A/A calibration: both slots metrics off (see metricsEnabledFor). */
+  aa?: boolean;
+}
+
+/**
+ * Whether the process in slot `mode` runs with metrics. `aa` is the A/A calibration
+ * (`npm run bench -- --aa`): both slots metrics off, so the interval measures the design's own
+ * bias and noise on this machine at this moment and should contain 0. Nothing else differs
+ * between the slots of a pair (start order, wrk order and ports alternate the same way).
+ */
+export function metricsEnabledFor(mode: Mode, aa = false): boolean {
+  return aa ? false : mode === "on";
 }
 
 /** The order of rounds in block `b`: ABBA, then BAAB, alternating. */
@@ -139,6 +153,11 @@ export function pairBlock(rounds: readonly Pick<OverheadRound, "mode" | "request
   return { percent: (on / off - 1) * 100, us: on - off };
 }
 
+/** An A/A run passes when its interval contains 0: the design shows no bias between its slots. */
+export function containsZero(interval: Interval): boolean {
+  return interval.low <= 0 && interval.high >= 0;
+}
+
 /** Whether the interval's upper bounds are within the goal. */
 export function judge(goal: OverheadGoal, percent: Interval, us: Interval): boolean {
   return percent.high <= goal.maxPercent && (goal.maxUsPerRequest === undefined || us.high <= goal.maxUsPerRequest);
@@ -164,14 +183,14 @@ export async function measureOverhead(plan: OverheadPlan, log: (line: string) =>
   const percent = interval(percents);
   const usPerRequest = interval(uses);
   return {
-    service: plan.service, design: plan.design, pairs, blocks: plan.blocks, roundSeconds: plan.roundSeconds,
+    service: plan.service, aa: plan.aa === true || undefined, design: plan.design, pairs, blocks: plan.blocks, roundSeconds: plan.roundSeconds,
     cpuOn: of("on", (r) => r.cpuUsPerRequest), cpuOff: of("off", (r) => r.cpuUsPerRequest),
     percent, usPerRequest, percentMean: tInterval(percents.flat()), usPerRequestMean: tInterval(uses.flat()),
     rpsOn: of("on", (r) => r.rps), rpsOff: of("off", (r) => r.rps),
     waitShare: spread(rounds.map((r) => r.waitShare)),
     // Warm-up is outside both figures; between rounds the services are idle.
     statCrossCheck: statSeconds / (runNsTotal / 1e9),
-    goal: plan.goal, goalMet: judge(plan.goal, percent, usPerRequest), rounds,
+    goal: plan.goal, goalMet: plan.aa ? containsZero(percent) && containsZero(usPerRequest) : judge(plan.goal, percent, usPerRequest), rounds,
   };
 }
 
@@ -180,15 +199,15 @@ async function measurePair(plan: OverheadPlan, pair: number, pairs: number, log:
   Promise<{ rounds: OverheadRound[]; percents: number[]; uses: number[]; runNs: number; statSeconds: number }> {
   const started: ServiceProcess[] = [];
   try {
-    const start = async (metrics: boolean) => {
-      const p = await startServiceProcess(plan.language, { ...plan.env, METRICS_ENABLED: String(metrics), LATENCY_SCALE: "0" }, { prefix: ["taskset", "-c", "0"], nodeMain: plan.nodeMain });
+    const start = async (mode: Mode) => {
+      const p = await startServiceProcess(plan.language, { ...plan.env, METRICS_ENABLED: String(metricsEnabledFor(mode, plan.aa)), LATENCY_SCALE: "0" }, { prefix: ["taskset", "-c", "0"], nodeMain: plan.nodeMain });
       started.push(p);
       return p;
     };
     // Which one starts first alternates with the pair (allocation order, ports).
     const first = pair % 2 === 0;
-    const a = await start(first);
-    const b = await start(!first);
+    const a = await start(first ? "on" : "off");
+    const b = await start(first ? "off" : "on");
     const services: Record<Mode, ServiceProcess> = first ? { on: a, off: b } : { on: b, off: a };
     const url = (mode: Mode) => `${services[mode].url}${plan.path}`;
     const load = (modes: readonly Mode[], seconds: number) =>
@@ -241,7 +260,7 @@ async function measurePair(plan: OverheadPlan, pair: number, pairs: number, log:
       percents.push(paired.percent);
       uses.push(paired.us);
       const cpu = (m: Mode) => inBlock.filter((r) => r.mode === m).map((r) => r.cpuUsPerRequest.toFixed(1)).join("/");
-      log(`  ${plan.service}${where} ${unit} ${String(block + 1).padStart(2)}/${plan.blocks}: CPU us/req on ${cpu("on")} off ${cpu("off")} -> ${paired.percent >= 0 ? "+" : ""}${paired.percent.toFixed(2)}% ` +
+      log(`  ${plan.service}${where} ${unit} ${String(block + 1).padStart(2)}/${plan.blocks}: CPU us/req ${plan.aa ? "A" : "on"} ${cpu("on")} ${plan.aa ? "B" : "off"} ${cpu("off")} -> ${paired.percent >= 0 ? "+" : ""}${paired.percent.toFixed(2)}% ` +
         `(${paired.us >= 0 ? "+" : ""}${paired.us.toFixed(2)} us), waited for CPU ${(100 * Math.max(...inBlock.map((r) => r.waitShare))).toFixed(0)}% at most`);
     }
     const statSeconds = statCpuSeconds(services.on.pid) - statStart.on + statCpuSeconds(services.off.pid) - statStart.off;

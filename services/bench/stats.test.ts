@@ -1,4 +1,4 @@
-import { blockOrder, judge, pairBlock, roundsOfBlock } from "./overhead";
+import { blockOrder, containsZero, judge, metricsEnabledFor, pairBlock, roundsOfBlock } from "./overhead";
 import { median, overlaps, quantile, spread, tInterval } from "./stats";
 
 describe("benchmark statistics", () => {
@@ -64,6 +64,19 @@ describe("overhead design", () => {
     ]);
     expect(p.us).toBeCloseTo(2, 10);
     expect(p.percent).toBeCloseTo(5, 10);
+  });
+
+  it("the A/A calibration runs both slots with metrics off; a normal run only the 'on' slot with them", () => {
+    expect([metricsEnabledFor("on"), metricsEnabledFor("off")]).toEqual([true, false]);
+    expect([metricsEnabledFor("on", true), metricsEnabledFor("off", true)]).toEqual([false, false]);
+  });
+
+  it("an A/A run passes only when its interval contains 0", () => {
+    const i = (low: number, high: number) => ({ n: 10, mean: (low + high) / 2, sd: 1, low, high, level: 0.95 });
+    expect(containsZero(i(-2.2, 0.5))).toBe(true);
+    expect(containsZero(i(0, 1))).toBe(true);
+    expect(containsZero(i(0.3, 2))).toBe(false);
+    expect(containsZero(i(-3, -0.1))).toBe(false);
   });
 
   it("the goal is judged on the upper bound, not the mean", () => {
