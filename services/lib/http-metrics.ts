@@ -6,18 +6,28 @@
  * matched no route gets UNMATCHED_ROUTE, methods outside the standard set become OTHER_METHOD,
  * and `status` is a status code. A scan of random URLs can only touch the `__unmatched__` series.
  *
- * Cost matters (the benchmark budget is a few microseconds per request), hence:
- * - a route-level onRequest hook per route, created by an onRoute hook with the template in its
- *   closure: no global hook, and no `request.routeOptions` (a getter that builds a 12-property
- *   object on every access);
- * - children resolved once per (route, method, status) with an integer key (lib/fast-metrics.ts);
- * - one 'close' listener on the raw response covers both endings: 'close' follows 'finish' for a
- *   completed response, and comes alone when the client hangs up first (Fastify's own
- *   onRequestAbort hook misses that case once the request body has been read).
+ * Cost matters (the benchmark budget is a few microseconds per request on a ~60-100 us request),
+ * and the design spends it where Node and Fastify already do work per request:
+ * - Timing starts in the constructor of the server's response class (Fastify's `http` option
+ *   hands it to http.createServer): Node builds one response per request anyway, so the start
+ *   time, the in-flight count and the one 'close' listener cost no extra call and no closure.
+ *   'close' follows 'finish' for a completed response and comes alone when the client hangs up
+ *   first, so one shared listener function counts both endings.
+ * - The route label is set by a wrapper around each route's handler (installed by an onRoute
+ *   hook, the template in its closure): one call and one property store. The earlier design used
+ *   a route-level onRequest hook, and a Fastify hook costs its runner (four closures per request)
+ *   on top of the hook itself: the largest single item the CPU profile showed (services/README.md).
+ * - A request answered before its handler ran (invalid body, injected fault, client gone while
+ *   the body was read, 503 while closing) carries no label when it closes; only then is its route
+ *   looked up, in a copy of the route table kept in find-my-way (Fastify's own router library),
+ *   so the rare paths pay a lookup and the common one pays nothing.
+ * - Children are resolved once per (route, method, status) with an integer key
+ *   (lib/fast-metrics.ts).
  */
-import type { ServerResponse } from "node:http";
+import { type IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from "fastify";
+import type { FastifyInstance, RouteHandlerMethod } from "fastify";
+import FindMyWay, { type HTTPMethod } from "find-my-way";
 import { Gauge, type Registry } from "prom-client";
 import { HTTP_DURATION_BUCKETS, METRICS } from "../../config/conventions";
 import { FastCounter, FastHistogram, type FastCounterChild, type FastHistogramChild } from "./fast-metrics";
@@ -37,19 +47,22 @@ const STANDARD_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 /** Paths that are not API traffic (scrapes, health checks) and are kept out of the RED metrics. */
 export const UNINSTRUMENTED_ROUTES = new Set(["/metrics", "/healthz"]);
 
-/** What the service must wire itself: the hook that instruments requests no route matched. */
+type Pair = [FastCounterChild, FastHistogramChild];
+/** The children of one route template, by method and status. */
+type RouteSeries = (method: string, status: number) => Pair;
+/** A route kept out of the RED metrics. */
+const SKIP = null;
+
+/** What a service wires: the response class first (Fastify option), then the routes. */
 export interface HttpInstrumentation {
-  /** Pass as the not-found handler's preValidation hook. */
-  unmatchedHook: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
+  /** Pass as Fastify's `http: { ServerResponse }`: every response is timed from its creation. */
+  ServerResponse: typeof ServerResponse;
+  /** Labels the requests of every route registered on `app` AFTER this call (an onRoute hook). */
+  instrument(app: FastifyInstance): void;
 }
 
-type Pair = [FastCounterChild, FastHistogramChild];
-
-/**
- * Registers the HTTP metrics on `registry` and instruments every route registered on `app`
- * AFTER this call (it works through an onRoute hook).
- */
-export function instrumentHttp(app: FastifyInstance, registry: Registry): HttpInstrumentation {
+/** Registers the HTTP metrics on `registry`; see HttpInstrumentation for the wiring. */
+export function createHttpInstrumentation(registry: Registry): HttpInstrumentation {
   const labelNames = ["method", "route", "status"] as const;
   const requests = new FastCounter({ name: METRICS.httpRequests, help: "HTTP requests completed, by method, route template and status code.", labelNames, registry });
   const duration = new FastHistogram({
@@ -68,11 +81,10 @@ export function instrumentHttp(app: FastifyInstance, registry: Registry): HttpIn
   });
 
   const methodIndex = new Map(STANDARD_METHODS.map((m, i) => [m, i + 1]));
-
-  /** The onRequest hook of one route template; children are looked up by status*16 + method. */
-  const hookFor = (route: string) => {
+  /** Children of one route template, looked up by status*16 + method. */
+  const seriesFor = (route: string): RouteSeries => {
     const byKey = new Map<number, Pair>();
-    const pair = (method: string, status: number): Pair => {
+    return (method, status) => {
       const index = methodIndex.get(method) ?? 0; // 0 = OTHER_METHOD
       const key = status * 16 + index;
       let found = byKey.get(key);
@@ -83,25 +95,66 @@ export function instrumentHttp(app: FastifyInstance, registry: Registry): HttpIn
       }
       return found;
     };
-    return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-      const started = performance.now();
-      const res: ServerResponse = reply.raw;
-      inFlight++;
-      res.on("close", () => {
-        inFlight--;
-        const [counter, histogram] = pair(request.method, res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS);
-        counter.inc();
-        histogram.observe((performance.now() - started) / 1000);
-      });
-      done();
-    };
+  };
+  const unmatched = seriesFor(UNMATCHED_ROUTE);
+  // The route table again, in the router library Fastify itself uses and with its defaults (case
+  // sensitive, trailing slash significant), read only for requests whose handler never ran.
+  const routes = FindMyWay();
+  const noop = () => undefined;
+
+  /** The route of a request its handler never saw (rare paths only: errors, aborts, 404s). */
+  const lookup = (req: IncomingMessage): RouteSeries | typeof SKIP => {
+    const url = req.url ?? "";
+    const query = url.indexOf("?");
+    try {
+      const found = routes.find(req.method as HTTPMethod, query === -1 ? url : url.slice(0, query));
+      return found ? (found.store as RouteSeries | typeof SKIP) : unmatched;
+    } catch {
+      return unmatched; // a URL the router cannot parse matched no route either
+    }
   };
 
-  app.addHook("onRoute", (route) => {
-    if (UNINSTRUMENTED_ROUTES.has(route.url)) return;
-    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    // First in the list, so time spent in later hooks (e.g. injected chaos latency) is measured.
-    route.onRequest = [hookFor(route.url) as onRequestHookHandler, ...existing];
-  });
-  return { unmatchedHook: hookFor(UNMATCHED_ROUTE) };
+  function recordOnClose(this: TimedResponse): void {
+    const series = this.metricsSeries === undefined ? lookup(this.req) : this.metricsSeries;
+    if (this.metricsSeries !== SKIP) inFlight--; // a skipped route already left the count when its handler started
+    if (series === SKIP) return;
+    const [counter, histogram] = series(this.req.method ?? "", this.writableFinished ? this.statusCode : CLIENT_CLOSED_STATUS);
+    counter.inc();
+    histogram.observe((performance.now() - this.metricsStarted) / 1000);
+  }
+
+  // Node's typings declare the one-argument constructor; at runtime Node passes and needs two.
+  const BaseResponse = ServerResponse as unknown as new (req: IncomingMessage, options?: unknown) => ServerResponse;
+  class TimedResponse extends BaseResponse {
+    /** performance.now() when Node created the response: the request's headers had just been parsed. */
+    metricsStarted = performance.now();
+    /** Set when the route's handler starts: its series, SKIP, or undefined (handler never ran). */
+    metricsSeries: RouteSeries | typeof SKIP | undefined = undefined;
+    constructor(req: IncomingMessage, options?: unknown) {
+      // Node passes (req, { highWaterMark, rejectNonStandardBodyWrites }); both are forwarded.
+      super(req, options);
+      inFlight++;
+      this.on("close", recordOnClose);
+    }
+  }
+
+  return {
+    ServerResponse: TimedResponse as unknown as typeof ServerResponse,
+    instrument(app) {
+      app.addHook("onRoute", (route) => {
+        const series = UNINSTRUMENTED_ROUTES.has(route.url) ? SKIP : seriesFor(route.url);
+        const handler = route.handler;
+        const wrapped = function (this: FastifyInstance, request, reply) {
+          const res = reply.raw;
+          if (res instanceof TimedResponse && res.metricsSeries === undefined) {
+            res.metricsSeries = series;
+            if (series === SKIP) inFlight--; // scrapes and health checks are not API requests in flight
+          }
+          return handler.call(this, request, reply);
+        } as RouteHandlerMethod;
+        route.handler = wrapped;
+        routes.on(route.method as HTTPMethod | HTTPMethod[], route.url, noop, series);
+      });
+    },
+  };
 }

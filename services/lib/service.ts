@@ -10,7 +10,7 @@ import { METRICS } from "../../config/conventions";
 import { buildAdminApp } from "./admin";
 import type { ServiceEnv } from "./env";
 import { FaultInjector } from "./fault";
-import { instrumentHttp } from "./http-metrics";
+import { createHttpInstrumentation } from "./http-metrics";
 import { cgroupWorkingSetBytes, detectLimits, memoryCgroup, type ResourceLimits } from "./limits";
 import { MemoryBallast } from "./memory-ballast";
 
@@ -59,8 +59,13 @@ function urlOf(app: FastifyInstance): string {
 export async function startService(env: ServiceEnv, definition: ServiceDefinition): Promise<RunningService> {
   const limits = detectLimits({ memoryOverrideBytes: env.memoryLimitBytes, cpuOverrideCores: env.cpuLimitCores });
   const registry = env.metricsEnabled ? new Registry() : undefined;
+  // The response class times every request (lib/http-metrics.ts), so it exists before the app.
+  const http = registry ? createHttpInstrumentation(registry) : undefined;
   // 16 KiB is far above any real payment request and bounds what a bad client can make us parse.
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, keepAliveTimeout: 65_000, return503OnClosing: true });
+  const app = Fastify({
+    logger: false, bodyLimit: 16 * 1024, keepAliveTimeout: 65_000, return503OnClosing: true,
+    ...(http ? { http: { ServerResponse: http.ServerResponse } } : {}),
+  });
 
   app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, request, reply) => {
     const known = err.code ? FASTIFY_CLIENT_ERRORS[err.code] : undefined;
@@ -85,8 +90,8 @@ export async function startService(env: ServiceEnv, definition: ServiceDefinitio
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
     new Gauge({ name: METRICS.memoryLimit, help: `Memory limit of this process (${limits.memorySource}).`, registers: [registry] }).set(limits.memoryBytes);
     new Gauge({ name: METRICS.cpuLimit, help: `CPU limit of this process in cores (${limits.cpuSource}).`, registers: [registry] }).set(limits.cpuCores);
-    const http = instrumentHttp(app, registry); // before any route: it instruments routes as they are added
-    app.setNotFoundHandler({ preValidation: http.unmatchedHook }, notFound);
+    http?.instrument(app); // before any route: it labels routes as they are added
+    app.setNotFoundHandler(notFound); // its requests reach no route handler: counted as __unmatched__
     app.get("/metrics", async (_request, reply) => {
       reply.header("content-type", registry.contentType);
       return registry.metrics();
