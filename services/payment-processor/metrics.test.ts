@@ -4,11 +4,12 @@
  * bounded cardinality under a scan of random URLs.
  */
 import http from "node:http";
+import net from "node:net";
 import { HTTP_DURATION_BUCKETS } from "../../config/conventions";
 import { CURRENCIES, MERCHANTS, OTHER_MERCHANT } from "../fleet";
 import { seededRandom } from "../lib/latency";
 import type { RunningService } from "../lib/service";
-import { samples, scrape, seriesKey, value, type MetricFamily } from "../testing/exposition";
+import { parseExposition, samples, scrape, seriesKey, value, type MetricFamily } from "../testing/exposition";
 import { request, waitFor } from "../testing/http";
 import { startPaymentProcessor } from "./app";
 import { parsePaymentProcessorConfig } from "./config";
@@ -138,6 +139,33 @@ describe("counters under concurrency", () => {
       await slow.close();
     }
   });
+  test("a request that arrives while the service is closing gets Fastify's 503 and is counted under its route", async () => {
+    // Fastify answers it before any hook or handler runs (return503OnClosing), so only the
+    // response itself can count it. One keep-alive connection: a slow payment keeps it busy
+    // (an idle one is closed at once), the close starts, then a second request follows on it.
+    const draining = await startPaymentProcessor(parsePaymentProcessorConfig({ PORT: "0", PAYMENT_TIMEOUT_MS: "1500" }));
+    const { port } = new URL(draining.url);
+    const socket = net.connect(Number(port), "127.0.0.1");
+    let answers = "";
+    socket.on("data", (chunk: Buffer) => { answers += chunk.toString(); });
+    socket.on("error", () => undefined);
+    const body = JSON.stringify({ amount: 1, currency: "USD", merchantId: "globex", paymentMethod: "tok_timeout" });
+    socket.write(`POST /payments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await waitFor("the slow payment to be in flight", async () => value(await parseExposition(await draining.registry!.metrics()), "http_requests_in_flight", {}) === 1, 2000, 10);
+    const closed = draining.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.write("GET /payments/pay_x HTTP/1.1\r\nHost: x\r\n\r\n");
+    await closed;
+    // Both answers were written before the close finished; read them until the server hangs up.
+    await waitFor("both answers", async () => /HTTP\/1\.1 503/.test(answers) || socket.destroyed, 2000, 10).catch(() => undefined);
+    socket.destroy();
+    expect(answers).toMatch(/HTTP\/1\.1 504[\s\S]*HTTP\/1\.1 503/);
+    const families = await parseExposition(await draining.registry!.metrics());
+    expect(value(families, "http_requests_total", { method: "GET", route: "/payments/:id", status: "503" })).toBe(1);
+    expect(value(families, "http_requests_total", { method: "POST", route: "/payments", status: "504" })).toBe(1);
+    expect(value(families, "http_requests_in_flight", {})).toBe(0);
+  });
+
   test("a client that hangs up while its body is still being read is in flight, then counted as 499 under its route", async () => {
     // The handler never ran: the route's onRequest hook (before body parsing) is what counts it.
     const before = await metrics();
@@ -185,6 +213,20 @@ describe("cardinality", () => {
       }));
     }
   }
+
+  test("a HEAD of a GET route (Fastify's own route) and a 404 under a route's prefix get the right labels, scrapes none", async () => {
+    const before = await metrics();
+    const head = await new Promise<number>((resolve, reject) => {
+      http.request(`${service.url}/payments/pay_nope`, { method: "HEAD" }, (res) => res.resume().on("end", () => resolve(res.statusCode ?? 0))).on("error", reject).end();
+    });
+    expect(head).toBe(404); // the route matched; the payment does not exist
+    expect((await request("GET", `${service.url}/payments/a/b/c`)).status).toBe(404); // no route matches
+    const after = await metrics();
+    const delta = (labels: Record<string, string>) => value(after, "http_requests_total", labels) - value(before, "http_requests_total", labels);
+    expect(delta({ method: "HEAD", route: "/payments/:id", status: "404" })).toBe(1);
+    expect(delta({ method: "GET", route: "__unmatched__", status: "404" })).toBe(1);
+    expect(samples(after, "http_requests_total").filter((s) => ["/metrics", "/healthz"].includes(s.labels.route))).toEqual([]);
+  });
 
   test("a scan of random URLs only ever uses route templates or __unmatched__ and creates no new series once warm", async () => {
     await scan(1, 400);
