@@ -52,6 +52,16 @@ type ServiceName = keyof typeof GOALS;
  */
 export const DEFAULT_PAIRS: Record<ServiceName, number> = { "payment-processor": 80, "merchant-api": 24 };
 
+/**
+ * Seconds both fresh processes of a pair are loaded before the first measured round. Node's
+ * measured overhead kept falling over the four rounds after a 5 s warm-up, in both 80-pair runs
+ * that logged their rounds (mean of round 1, 2, 3, 4: +4.62, +4.74, +3.70, +3.25% and +2.89,
+ * +3.52, +2.32, +1.85%; CPU per request falling too, 93 to 85 us): the first ~15 s of a process
+ * are still its JIT's start-up, which a service running for days never pays again. 20 s puts the
+ * rounds past that. Python has no JIT to wait for.
+ */
+export const DEFAULT_WARMUP_SECONDS: Record<ServiceName, number> = { "payment-processor": 20, "merchant-api": 5 };
+
 function options() {
   const { values } = parseArgs({
     options: {
@@ -61,6 +71,7 @@ function options() {
       pairs: { type: "string" },
       service: { type: "string" },
       "round-seconds": { type: "string" },
+      "warmup-seconds": { type: "string" },
       aa: { type: "boolean" },
       help: { type: "boolean" },
     },
@@ -70,6 +81,7 @@ function options() {
       "                       [--service payment-processor|merchant-api (overhead of one service; default both)]\n" +
       `                       [--pairs N (fresh process pairs, concurrent design; default ${DEFAULT_PAIRS["payment-processor"]} for payment-processor, ${DEFAULT_PAIRS["merchant-api"]} for merchant-api)]\n` +
       "                       [--blocks N (paired units per pair: concurrent rounds, default 4; ABBA blocks, default 16)] [--round-seconds S (default 2)]\n" +
+      `                       [--warmup-seconds S (load before the first round; default ${DEFAULT_WARMUP_SECONDS["payment-processor"]} for payment-processor, ${DEFAULT_WARMUP_SECONDS["merchant-api"]} for merchant-api)]\n` +
       "                       [--aa (A/A calibration: both slots metrics off; the interval should contain 0; results in .local/bench/results-aa.json)]");
     process.exit(0);
   }
@@ -94,6 +106,7 @@ function options() {
   if (values.service !== undefined && values.only === "capacity") throw new Error("--service selects an overhead measurement; drop it or --only capacity");
   if (values.aa && values.only === "capacity") throw new Error("--aa calibrates the overhead measurement; drop it or --only capacity");
   const pairs = values.pairs === undefined ? undefined : int("pairs", values.pairs, 0, 3);
+  const warmup = values["warmup-seconds"] === undefined ? undefined : int("warmup-seconds", values["warmup-seconds"], 0, 1);
   return {
     aa: values.aa === true,
     // A calibration measures overhead only (capacity has no A/A meaning).
@@ -101,6 +114,7 @@ function options() {
     services: values.service === undefined ? services : [values.service as ServiceName],
     design,
     pairsFor: (service: ServiceName) => pairs ?? (quick ? 3 : DEFAULT_PAIRS[service]),
+    warmupFor: (service: ServiceName) => warmup ?? (quick ? 2 : DEFAULT_WARMUP_SECONDS[service]),
     blocks: int("blocks", values.blocks, quick ? 2 : design === "abba" ? 16 : 4, design === "abba" ? 3 : 2),
     roundSeconds: int("round-seconds", values["round-seconds"], quick ? 1 : 2, 1),
     quick,
@@ -150,16 +164,16 @@ async function main(): Promise<number> {
   if (opts.only !== "capacity") {
     log(opts.design === "abba"
       ? `== instrumentation overhead: CPU time per request, ${opts.blocks} ABBA blocks of 4 x ${opts.roundSeconds} s rounds per service ==`
-      : `== instrumentation overhead: CPU time per request, fresh process pairs (${opts.services.map((x) => `${x} ${opts.pairsFor(x)}`).join(", ")}) x ${opts.blocks} rounds of ${opts.roundSeconds} s, metrics on and off loaded at once on CPU 0 ` +
+      : `== instrumentation overhead: CPU time per request, fresh process pairs (${opts.services.map((x) => `${x} ${opts.pairsFor(x)}`).join(", ")}) x ${opts.blocks} rounds of ${opts.roundSeconds} s after a warm-up of ${opts.services.map((x) => `${opts.warmupFor(x)} s`).join(" / ")}, metrics on and off loaded at once on CPU 0 ` +
         `(each waits for the CPU ~50% of a round: that is the other mode) ==`);
     if (opts.aa) log("== A/A calibration: both slots of every pair run with metrics OFF (A in the 'on' slot, B in the 'off' slot); the interval is the design's own bias and noise ==");
-    const common = { aa: opts.aa, design: opts.design, blocks: opts.blocks, roundSeconds: opts.roundSeconds, warmupSeconds: opts.quick ? 2 : 5, connections: 32 };
+    const common = { aa: opts.aa, design: opts.design, blocks: opts.blocks, roundSeconds: opts.roundSeconds, connections: 32 };
     if (opts.services.includes("payment-processor")) overhead.push(await measureOverhead({
-      ...common, pairs: opts.pairsFor("payment-processor"), service: "payment-processor", language: "node", env: { SERVICE_NAME: "payment-processor", PAYMENT_TIMEOUT_RATIO: "0" },
+      ...common, pairs: opts.pairsFor("payment-processor"), warmupSeconds: opts.warmupFor("payment-processor"), service: "payment-processor", language: "node", env: { SERVICE_NAME: "payment-processor", PAYMENT_TIMEOUT_RATIO: "0" },
       script: "payments", path: "/payments", nodeMain: NODE_MAIN, goal: GOALS["payment-processor"],
     }, log));
     if (opts.services.includes("merchant-api")) overhead.push(await measureOverhead({
-      ...common, pairs: opts.pairsFor("merchant-api"), service: "merchant-api", language: "python", env: { MERCHANT_ERROR_RATIO: "0" },
+      ...common, pairs: opts.pairsFor("merchant-api"), warmupSeconds: opts.warmupFor("merchant-api"), service: "merchant-api", language: "python", env: { MERCHANT_ERROR_RATIO: "0" },
       script: "merchants", path: "/merchants/globex", goal: GOALS["merchant-api"],
     }, log));
   }
@@ -191,7 +205,7 @@ async function main(): Promise<number> {
     const before = previous?.overhead?.find((p) => p.service === o.service);
     if (before?.percent && [before.percent.low, before.percent.high, before.usPerRequest.low, before.usPerRequest.high].every((v) => typeof v === "number" && Number.isFinite(v))) {
       const same = overlaps(before.percent, o.percent) && overlaps(before.usPerRequest, o.usPerRequest);
-      log(`${"".padEnd(18)} previous run (${before.design === "concurrent" ? `${before.pairs ?? 1} pairs x ${before.blocks} concurrent rounds` : `${before.blocks} ABBA blocks`}, ${previous!.at}, load ${previous!.loadAverage?.start.join(" ") ?? "?"}): ` +
+      log(`${"".padEnd(18)} previous run (${before.design === "concurrent" ? `${before.pairs ?? 1} pairs x ${before.blocks} concurrent rounds` : `${before.blocks} ABBA blocks`}, warm-up ${before.warmupSeconds ?? 5} s, ${previous!.at}, load ${previous!.loadAverage?.start.join(" ") ?? "?"}): ` +
         `${formatInterval(before.percent, 2, "%")} / ${formatInterval(before.usPerRequest, 2, " us")} -> intervals ${same ? "OVERLAP" : "DO NOT OVERLAP"}`);
     }
   }

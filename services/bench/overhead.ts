@@ -74,6 +74,8 @@ export interface OverheadResult {
   /** Paired units per process pair: concurrent rounds, or ABBA blocks. */
   blocks: number;
   roundSeconds: number;
+  /** Load on both processes of a pair before its first measured round. */
+  warmupSeconds: number;
   /** CPU µs/request per round, by mode. */
   cpuOn: Spread;
   cpuOff: Spread;
@@ -183,7 +185,7 @@ export async function measureOverhead(plan: OverheadPlan, log: (line: string) =>
   const percent = interval(percents);
   const usPerRequest = interval(uses);
   return {
-    service: plan.service, aa: plan.aa === true || undefined, design: plan.design, pairs, blocks: plan.blocks, roundSeconds: plan.roundSeconds,
+    service: plan.service, aa: plan.aa === true || undefined, design: plan.design, pairs, blocks: plan.blocks, roundSeconds: plan.roundSeconds, warmupSeconds: plan.warmupSeconds,
     cpuOn: of("on", (r) => r.cpuUsPerRequest), cpuOff: of("off", (r) => r.cpuUsPerRequest),
     percent, usPerRequest, percentMean: tInterval(percents.flat()), usPerRequestMean: tInterval(uses.flat()),
     rpsOn: of("on", (r) => r.rps), rpsOff: of("off", (r) => r.rps),

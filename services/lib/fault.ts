@@ -1,8 +1,8 @@
 /**
  * Fault injection on the real request path: for a bounded time, a fraction of API requests is
- * answered 503 and/or every API request is delayed. It runs as a route-level Fastify hook after
- * the metrics hook, so injected failures are counted exactly like real ones (same route
- * template, status 503, duration including the injected latency).
+ * answered 503 and/or every API request is delayed. It runs as a route-level Fastify hook; the
+ * HTTP metrics time every response from its creation, so injected failures are counted exactly
+ * like real ones (same route template, status 503, duration including the injected latency).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from "fastify";
 import { Gauge, type Registry } from "prom-client";
@@ -78,7 +78,8 @@ export class FaultInjector {
 
   /**
    * Adds the fault to every API route registered on `app` after this call (route-level
-   * onRequest, appended after the metrics hook so injected faults are measured like real ones).
+   * onRequest). The HTTP metrics time a request from its response's creation, before any hook,
+   * so injected latency and 503s are measured like real ones (lib/http-metrics.ts).
    */
   install(app: FastifyInstance): void {
     const hook = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {

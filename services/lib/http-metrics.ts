@@ -6,21 +6,25 @@
  * matched no route gets UNMATCHED_ROUTE, methods outside the standard set become OTHER_METHOD,
  * and `status` is a status code. A scan of random URLs can only touch the `__unmatched__` series.
  *
- * Cost matters (the benchmark budget is a few microseconds per request on a ~60-100 us request),
- * and the design spends it where Node and Fastify already do work per request:
+ * Every response is counted, and only documented APIs are used for it:
  * - Timing starts in the constructor of the server's response class (Fastify's `http` option
- *   hands it to http.createServer): Node builds one response per request anyway, so the start
- *   time, the in-flight count and the one 'close' listener cost no extra call and no closure.
- *   'close' follows 'finish' for a completed response and comes alone when the client hangs up
- *   first, so one shared listener function counts both endings.
+ *   hands it to http.createServer): Node builds one response per request, right after parsing
+ *   its headers, whatever Fastify does next. So the responses Fastify sends before any hook or
+ *   handler runs are counted too, notably the 503 of `return503OnClosing` to requests arriving
+ *   while the service shuts down, which the earlier route-level onRequest hook never saw (a
+ *   rolling deploy's refusals were invisible; metrics.test.ts shows both). One shared 'close'
+ *   listener per response counts both endings: 'close' follows 'finish' for a completed
+ *   response and comes alone when the client hangs up first (499).
  * - The route label is set by a wrapper around each route's handler (installed by an onRoute
- *   hook, the template in its closure): one call and one property store. The earlier design used
- *   a route-level onRequest hook, and a Fastify hook costs its runner (four closures per request)
- *   on top of the hook itself: the largest single item the CPU profile showed (services/README.md).
+ *   hook, the template in its closure): one call and one property store, no Fastify hook.
  * - A request answered before its handler ran (invalid body, injected fault, client gone while
  *   the body was read, 503 while closing) carries no label when it closes; only then is its route
  *   looked up, in a copy of the route table kept in find-my-way (Fastify's own router library),
  *   so the rare paths pay a lookup and the common one pays nothing.
+ * - Cost: the same as the hook version's within the benchmark's resolution (80-pair runs
+ *   +2.35% [+1.45, +3.45] against +2.30% [+1.73, +3.48], services/README.md): the design is
+ *   chosen for what it counts, not for speed. The ~2.4% a request pays is not in these steps
+ *   (a hook that only counted in-flight requests measured the same).
  * - Children are resolved once per (route, method, status) with an integer key
  *   (lib/fast-metrics.ts).
  */
