@@ -57,10 +57,10 @@ export const DEFAULT_PAIRS: Record<ServiceName, number> = { "payment-processor":
  * measured overhead kept falling over the four rounds after a 5 s warm-up, in both 80-pair runs
  * that logged their rounds (mean of round 1, 2, 3, 4: +4.62, +4.74, +3.70, +3.25% and +2.89,
  * +3.52, +2.32, +1.85%; CPU per request falling too, 93 to 85 us): the first ~15 s of a process
- * are still its JIT's start-up, which a service running for days never pays again. 20 s puts the
- * rounds past that. Python has no JIT to wait for.
+ * are still its JIT's start-up, which a service running for days never pays again. 15 s puts the
+ * rounds past the 13 s those runs covered. Python has no JIT to wait for.
  */
-export const DEFAULT_WARMUP_SECONDS: Record<ServiceName, number> = { "payment-processor": 20, "merchant-api": 5 };
+export const DEFAULT_WARMUP_SECONDS: Record<ServiceName, number> = { "payment-processor": 15, "merchant-api": 5 };
 
 function options() {
   const { values } = parseArgs({
