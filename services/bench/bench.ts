@@ -54,13 +54,14 @@ export const DEFAULT_PAIRS: Record<ServiceName, number> = { "payment-processor":
 
 /**
  * Seconds both fresh processes of a pair are loaded before the first measured round. Node's
- * measured overhead kept falling over the four rounds after a 5 s warm-up, in both 80-pair runs
- * that logged their rounds (mean of round 1, 2, 3, 4: +4.62, +4.74, +3.70, +3.25% and +2.89,
- * +3.52, +2.32, +1.85%; CPU per request falling too, 93 to 85 us): the first ~15 s of a process
- * are still its JIT's start-up, which a service running for days never pays again. 15 s puts the
- * rounds past the 13 s those runs covered. Python has no JIT to wait for.
+ * overhead seemed to fall over the four rounds after a 5 s warm-up in both 80-pair runs that
+ * logged their rounds (round means +4.62, +4.74, +3.70, +3.25% and +2.89, +3.52, +2.32, +1.85%),
+ * which would mean the rounds caught the JIT's start-up. A run with 15 s (2026-12-02) had no such
+ * trend (+1.81, +2.62, +3.15, +1.82%) and the same level: +2.14% [+1.14, +3.25] against +2.35%
+ * [+1.45, +3.45] with 5 s the same morning. So 5 s stays (a 15 s run takes 32 minutes, not 24);
+ * `--warmup-seconds` is there to check again.
  */
-export const DEFAULT_WARMUP_SECONDS: Record<ServiceName, number> = { "payment-processor": 15, "merchant-api": 5 };
+export const DEFAULT_WARMUP_SECONDS: Record<ServiceName, number> = { "payment-processor": 5, "merchant-api": 5 };
 
 function options() {
   const { values } = parseArgs({
