@@ -83,13 +83,17 @@ test("Prometheus counts the generator's ~200 req/s on payment-processor and ~80 
   // is with its own count of answered requests over the same minute (its /stats).
   const t = stackInfo().startedAt;
   await new Promise((r) => setTimeout(r, Math.max(0, t + 40_000 - Date.now())));
-  const stats = async () => (await getJson(`http://127.0.0.1:${o.ports.traffic}/stats`)) as { targets: Array<{ service: string; targetRps: number; completed: number }> };
+  // One CI run (four stacks on two cores) had the generator's control endpoint take over 10 s
+  // to answer: wait for it (up to 60 s, retried) and measure the window on the generator's own
+  // clock (elapsedSeconds), so a slow answer cannot stretch the window it reports on.
+  type Stats = { elapsedSeconds: number; targets: Array<{ service: string; targetRps: number; completed: number }> };
+  const stats = () => waitFor("the traffic generator's /stats", 60_000, async () => (await getJson(`http://127.0.0.1:${o.ports.traffic}/stats`, undefined, 30_000)) as Stats, 1000);
   const before = await stats();
-  const t0 = Date.now();
   await new Promise((r) => setTimeout(r, 60_000));
   const after = await stats();
-  const seconds = (Date.now() - t0) / 1000;
-  const rates = new Map((await query(o, 'sum by (service) (rate(http_requests_total{service=~"payment-processor|merchant-api"}[1m]))')).map((r) => [r.metric.service, r.value]));
+  const seconds = after.elapsedSeconds - before.elapsedSeconds;
+  const window = Math.max(60, Math.round(seconds));
+  const rates = new Map((await query(o, `sum by (service) (rate(http_requests_total{service=~"payment-processor|merchant-api"}[${window}s]))`)).map((r) => [r.metric.service, r.value]));
   const answered = (svc: string) => {
     const a = after.targets.find((x) => x.service === svc)!;
     const b = before.targets.find((x) => x.service === svc)!;

@@ -5,8 +5,8 @@
 import type { LocalStackOptions } from "../../local/config";
 import type { NotificationRecord } from "../../local/receivers/store";
 
-export async function getJson(url: string, init?: RequestInit): Promise<any> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+export async function getJson(url: string, init?: RequestInit, timeoutMs = 10_000): Promise<any> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   const text = await res.text();
   if (!res.ok) throw new Error(`${init?.method ?? "GET"} ${url}: HTTP ${res.status}: ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : null;
