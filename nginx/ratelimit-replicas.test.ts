@@ -50,17 +50,31 @@ describe("rate limit with two replicas: one client spread evenly over both (real
   const { ratePerSecond: RATE, burst: BURST } = NGINX_DEFAULTS;
 
   it("each replica at the full limit lets the client through at about twice the limit (the problem)", async () => {
-    const doors = [await startFrontDoor(), await startFrontDoor()];
-    try {
-      const r = await spread(doors);
-      const total = r.reduce((n, x) => n + x.passed, 0);
-      const single = limitReqPasses(r.flatMap((x) => x.arrivals), RATE, BURST);
-      console.log(`full limit per replica: ${total} of ${COUNT} passed (one nginx would pass ${single})`);
-      expect(total).toBeGreaterThanOrEqual(single + 30);
-    } finally {
-      await Promise.all(doors.map((d) => d.stop()));
+    // The problem only shows when the client sends faster than one nginx allows. One CI run's
+    // sender, on a machine busy with four stacks, spread its 100 requests so thinly that one
+    // nginx would have passed all 100: nothing to show. Such an attempt is run again on fresh
+    // front doors (empty limit state), at most 3 attempts, and the test fails if none was dense.
+    const attempts: string[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const doors = [await startFrontDoor(), await startFrontDoor()];
+      try {
+        const r = await spread(doors);
+        const total = r.reduce((n, x) => n + x.passed, 0);
+        const single = limitReqPasses(r.flatMap((x) => x.arrivals), RATE, BURST);
+        attempts.push(`${total} passed, one nginx ${single}`);
+        if (COUNT - single < 30) continue; // the sender stalled: one nginx would have rejected under 30
+        console.log(`full limit per replica: ${total} of ${COUNT} passed (one nginx would pass ${single}; attempt ${attempt})`);
+        // Each replica applies the full limit to the half it sees...
+        for (const x of r) expect(Math.abs(x.passed - limitReqPasses(x.arrivals, RATE, BURST))).toBeLessThanOrEqual(1);
+        // ...so together they pass at least 30 more than one nginx would.
+        expect(total).toBeGreaterThanOrEqual(single + 30);
+        return;
+      } finally {
+        await Promise.all(doors.map((d) => d.stop()));
+      }
     }
-  }, 30_000);
+    throw new Error(`in 3 attempts the sender never reached a rate one nginx would limit (${attempts.join("; ")}): the machine was too busy to show the problem`);
+  }, 60_000);
 
   it("each replica at its share (15 r/s, burst 10) keeps the client's total at what one nginx at 30 r/s + burst 20 allows", async () => {
     const share = perReplicaLimit(RATE, BURST, 2);
