@@ -84,15 +84,13 @@ test("a Grafana Live WebSocket upgrade through the front door works with credent
 });
 
 test("a burst beyond 30 r/s + 20 from one client gets 429s, and what passes stays within the leaky bucket", async () => {
-  // 100 authenticated requests at once, one connection each (bounded, loopback): they reach nginx
-  // at once, whatever the upstream's latency. (Over 16 keep-alive
-  // connections each connection waited for its previous answer: with four stacks and the unit
-  // suites on two cores the stand-in answered in ~0.8 s, 100 requests took 5-9 s, slower than the
-  // bucket drains, and every one passed, as it should have.)
-  // The 100 TLS connections are opened first, by 100 concurrent requests to /health (answered
-  // before limit_req, so they draw nothing from the bucket): one CI run with four stacks on two
-  // cores spent 7.8 s on the handshakes of the burst itself, three times, and never needed a 429.
-  // Over warm keep-alive connections the burst is only the 100 requests.
+  // 100 authenticated requests at once over 100 connections opened beforehand (bounded,
+  // loopback), so they reach nginx at once whatever the upstream's latency or the TLS handshakes
+  // cost. The connections are opened by 100 concurrent requests to /health, answered before
+  // limit_req, so they draw nothing from the bucket. Both were CI failures on two cores shared by
+  // four stacks: over 16 keep-alive connections each waited for its previous answer (~0.8 s) and
+  // 100 requests took 5-9 s; with a new connection per request the handshakes alone took 7.8 s,
+  // three times. Either way slower than the bucket drains, so every request passed, as it should.
   const burst = async () => {
     const agent = agentFor(target, "127.0.0.1", 100);
     const warm = await Promise.all(Array.from({ length: 100 }, () => send(target, { port: o.ports.frontDoorHttps, path: "/health", tls: true, agent })));
