@@ -12,23 +12,33 @@
  *   its headers, whatever Fastify does next. So the responses Fastify sends before any hook or
  *   handler runs are counted too, notably the 503 of `return503OnClosing` to requests arriving
  *   while the service shuts down, which the earlier route-level onRequest hook never saw (a
- *   rolling deploy's refusals were invisible; metrics.test.ts shows both). One shared 'close'
- *   listener per response counts both endings: 'close' follows 'finish' for a completed
- *   response and comes alone when the client hangs up first (499).
+ *   rolling deploy's refusals were invisible; metrics.test.ts shows both).
+ * - Neither ending adds a listener to the response. A finished response is counted from Node's
+ *   `http.server.response.finish` diagnostics channel (documented; one subscriber per
+ *   instrumentation, which ignores other servers' responses, removed when the app closes). A
+ *   response whose connection closes first is counted as 499 by ONE 'close' listener per
+ *   connection: the connection holds its newest response, each response the one before it until
+ *   it is counted, and HTTP/1.1 answers in order, so the uncounted ones are the newest
+ *   (http-metrics.test.ts: two pipelined requests abandoned, two 499s). The earlier design added a
+ *   'close' listener to every response, whose EventEmitter bookkeeping and dispatch ran on every
+ *   request.
  * - The route label is set by a wrapper around each route's handler (installed by an onRoute
  *   hook, the template in its closure): one call and one property store, no Fastify hook.
  * - A request answered before its handler ran (invalid body, injected fault, client gone while
  *   the body was read, 503 while closing) carries no label when it closes; only then is its route
  *   looked up, in a copy of the route table kept in find-my-way (Fastify's own router library),
  *   so the rare paths pay a lookup and the common one pays nothing.
- * - Cost: the same as the hook version's within the benchmark's resolution (80-pair runs
- *   +2.35% [+1.45, +3.45] against +2.30% [+1.73, +3.48], services/README.md): the design is
- *   chosen for what it counts, not for speed. The ~2.4% a request pays is not in these steps
- *   (a hook that only counted in-flight requests measured the same).
+ * - Cost: services/README.md ("the cost of a request's instrumentation"). The native CPU figure
+ *   has not moved with any design (hook, response-class listener, this one: each ~2.3% on a quiet
+ *   host, 3-4% on a contended one); a cache/branch simulation (callgrind) puts the extra
+ *   instructions at ~0.5% of a request and the rest in cache and branch misses over code and
+ *   data the instrumentation adds to a request's working set.
  * - Children are resolved once per (route, method, status) with an integer key
- *   (lib/fast-metrics.ts).
+ *   (lib/fast-metrics.ts); a route's last (method, status) answers the next request without it.
  */
 import { type IncomingMessage, ServerResponse } from "node:http";
+import * as diagnostics from "node:diagnostics_channel";
+import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { FastifyInstance, RouteHandlerMethod } from "fastify";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
@@ -51,11 +61,15 @@ const STANDARD_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 /** Paths that are not API traffic (scrapes, health checks) and are kept out of the RED metrics. */
 export const UNINSTRUMENTED_ROUTES = new Set(["/metrics", "/healthz"]);
 
-type Pair = [FastCounterChild, FastHistogramChild];
+interface Pair { counter: FastCounterChild; histogram: FastHistogramChild }
 /** The children of one route template, by method and status. */
 type RouteSeries = (method: string, status: number) => Pair;
 /** A route kept out of the RED metrics. */
 const SKIP = null;
+/** On a connection: its latest response (each holds the one before it until it finishes). */
+const LATEST = Symbol("metrics.latestResponse");
+/** Published by Node's HTTP server for every response that finished (node:diagnostics_channel). */
+const FINISH_CHANNEL = "http.server.response.finish";
 
 /** What a service wires: the response class first (Fastify option), then the routes. */
 export interface HttpInstrumentation {
@@ -88,15 +102,24 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
   /** Children of one route template, looked up by status*16 + method. */
   const seriesFor = (route: string): RouteSeries => {
     const byKey = new Map<number, Pair>();
+    // A route's requests are mostly one method and one status: the last pair answers them
+    // without a Map lookup.
+    let lastMethod = "";
+    let lastStatus = 0;
+    let last: Pair | undefined;
     return (method, status) => {
+      if (status === lastStatus && method === lastMethod) return last!;
       const index = methodIndex.get(method) ?? 0; // 0 = OTHER_METHOD
       const key = status * 16 + index;
       let found = byKey.get(key);
       if (!found) {
         const labels = [index === 0 ? OTHER_METHOD : method, route, String(status)];
-        found = [requests.child(...labels), duration.child(...labels)];
+        found = { counter: requests.child(...labels), histogram: duration.child(...labels) };
         byKey.set(key, found);
       }
+      lastMethod = method;
+      lastStatus = status;
+      last = found;
       return found;
     };
   };
@@ -118,33 +141,76 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
     }
   };
 
-  function recordOnClose(this: TimedResponse): void {
-    const series = this.metricsSeries === undefined ? lookup(this.req) : this.metricsSeries;
-    if (this.metricsSeries !== SKIP) inFlight--; // a skipped route already left the count when its handler started
+  /** Counts one response once: `status` is its status code, or 499 when the client left first. */
+  const record = (res: TimedResponse, status: number): void => {
+    res.metricsDone = true;
+    res.metricsPrev = undefined; // a counted response no longer holds the ones before it
+    const series = res.metricsSeries === undefined ? lookup(res.req) : res.metricsSeries;
+    if (res.metricsSeries !== SKIP) inFlight--; // a skipped route already left the count when its handler started
     if (series === SKIP) return;
-    const [counter, histogram] = series(this.req.method ?? "", this.writableFinished ? this.statusCode : CLIENT_CLOSED_STATUS);
-    counter.inc();
-    histogram.observe((performance.now() - this.metricsStarted) / 1000);
-  }
+    const pair = series(res.req.method ?? "", status);
+    pair.counter.inc();
+    pair.histogram.observe((performance.now() - res.metricsStarted) / 1000);
+  };
 
   // Node's typings declare the one-argument constructor; at runtime Node passes and needs two.
   const BaseResponse = ServerResponse as unknown as new (req: IncomingMessage, options?: unknown) => ServerResponse;
   class TimedResponse extends BaseResponse {
+    // Declared, not initialised as class fields: the constructor sets all four, in one order,
+    // so every response has one shape and no field-initialiser function runs.
     /** performance.now() when Node created the response: the request's headers had just been parsed. */
-    metricsStarted = performance.now();
+    declare metricsStarted: number;
     /** Set when the route's handler starts: its series, SKIP, or undefined (handler never ran). */
-    metricsSeries: RouteSeries | typeof SKIP | undefined = undefined;
+    declare metricsSeries: RouteSeries | typeof SKIP | undefined;
+    /** Counted (finished, or its connection closed first). */
+    declare metricsDone: boolean;
+    /** The connection's previous response while this one is not counted (pipelining). */
+    declare metricsPrev: TimedResponse | undefined;
     constructor(req: IncomingMessage, options?: unknown) {
       // Node passes (req, { highWaterMark, rejectNonStandardBodyWrites }); both are forwarded.
       super(req, options);
+      this.metricsStarted = performance.now();
+      this.metricsSeries = undefined;
+      this.metricsDone = false;
+      const socket = req.socket as Connection;
+      this.metricsPrev = socket[LATEST];
+      socket[LATEST] = this;
       inFlight++;
-      this.on("close", recordOnClose);
     }
   }
+
+  type Connection = Socket & { [LATEST]?: TimedResponse };
+  /** Node publishes every finished response on this channel (its documented HTTP channels). */
+  const onFinish = (message: unknown): void => {
+    const { response: res, socket } = message as { response: ServerResponse; socket: Connection };
+    if (!(res instanceof TimedResponse) || res.metricsDone) return;
+    record(res, res.statusCode);
+    if (socket[LATEST] === res) socket[LATEST] = undefined; // an idle connection holds no response
+  };
+  /**
+   * A connection closed: its responses that never finished (the client hung up first) are
+   * counted as 499. They are the newest ones: HTTP/1.1 answers a connection's requests in order.
+   */
+  const onConnectionClose = function (this: Connection): void {
+    let res = this[LATEST];
+    while (res !== undefined && !res.metricsDone) {
+      const previous = res.metricsPrev; // read first: counting a response drops its link
+      record(res, CLIENT_CLOSED_STATUS);
+      res = previous;
+    }
+    this[LATEST] = undefined;
+  };
+  const onConnection = (socket: Connection) => socket.on("close", onConnectionClose);
 
   return {
     ServerResponse: TimedResponse as unknown as typeof ServerResponse,
     instrument(app) {
+      // Per connection, not per request: a keep-alive connection carries many requests.
+      app.server.on("connection", onConnection);
+      diagnostics.subscribe(FINISH_CHANNEL, onFinish);
+      app.addHook("onClose", async () => {
+        diagnostics.unsubscribe(FINISH_CHANNEL, onFinish);
+      });
       app.addHook("onRoute", (route) => {
         const series = UNINSTRUMENTED_ROUTES.has(route.url) ? SKIP : seriesFor(route.url);
         const handler = route.handler;

@@ -7,7 +7,7 @@ import type { Registry } from "prom-client";
 import { METRICS } from "../../config/conventions";
 import { FastCounter, FastHistogram, type FastCounterChild } from "../lib/fast-metrics";
 import { CURRENCIES, CURRENCY_USD_RATES, MERCHANTS, OTHER_MERCHANT } from "../fleet";
-import { PAYMENT_STATUSES, REJECTION_REASONS, type PaymentStatus, type RejectionReason } from "./payments";
+import { REJECTION_REASONS, type PaymentStatus, type RejectionReason } from "./payments";
 
 /**
  * Buckets of payment_amount in major currency units: card payments cluster between 5 and 500,
@@ -54,24 +54,29 @@ export function createPaymentMetrics(registry: Registry | undefined): PaymentMet
     registry,
   });
 
-  // Every child is created (at 0) here: this is both the initialisation and the hot-path lookup
-  // (one Map lookup by merchant, then plain property access).
-  type MerchantChildren = Record<PaymentStatus, FastCounterChild> & { usd: FastCounterChild };
-  const byMerchant = new Map(merchants.map((m) => {
-    const byStatus = Object.fromEntries(PAYMENT_STATUSES.map((status) => [status, transactions.child(status, m)]));
-    return [m, { ...byStatus, usd: usd.child(m) } as MerchantChildren] as const;
-  }));
-  const amountChildren = new Map(CURRENCIES.map((c) => [c, amount.child(c)] as const));
+  // Every child is created (at 0) here: this is both the initialisation and the hot-path lookup.
+  // One Map lookup per payment for the merchant and one for the currency, each returning an
+  // object of one fixed shape (a literal), so the rest is plain property access.
+  const byMerchant = new Map(merchants.map((m) => [m, {
+    success: transactions.child("success", m), failed: transactions.child("failed", m), timeout: transactions.child("timeout", m), usd: usd.child(m),
+  } satisfies Record<PaymentStatus, FastCounterChild> & { usd: FastCounterChild }] as const));
+  const byCurrency = new Map(CURRENCIES.map((c) => [c, { amount: amount.child(c), usdRate: CURRENCY_USD_RATES[c] ?? 0 }] as const));
   const rejectionChildren = new Map(REJECTION_REASONS.map((r) => [r, rejections.child(r)] as const));
 
   return {
     transaction(status, merchant, value, currency) {
       const children = byMerchant.get(merchant);
       if (!children) return;
-      children[status].inc();
-      if (status !== "success") return;
-      amountChildren.get(currency)?.observe(value);
-      children.usd.inc(value * (CURRENCY_USD_RATES[currency] ?? 0));
+      switch (status) {
+        case "failed": children.failed.inc(); return;
+        case "timeout": children.timeout.inc(); return;
+        case "success": children.success.inc(); break;
+        default: return status satisfies never; // a new status must be counted here
+      }
+      const money = byCurrency.get(currency);
+      if (!money) return;
+      money.amount.observe(value);
+      children.usd.inc(value * money.usdRate);
     },
     rejected(reason) {
       rejectionChildren.get(reason)?.inc();
