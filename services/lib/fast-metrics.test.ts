@@ -10,7 +10,7 @@ import { startDemoService } from "../demo/app";
 import { startPaymentProcessor } from "../payment-processor/app";
 import { parsePaymentProcessorConfig } from "../payment-processor/config";
 import { request } from "../testing/http";
-import { FastCounter, FastHistogram } from "./fast-metrics";
+import { FastCounter, FastHistogram, FastHistogramCount } from "./fast-metrics";
 
 const BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5];
 
@@ -48,6 +48,34 @@ test("a FastCounter's series exist at 0 from creation and every increment is in 
   a.child("success", "globex").inc();
   b.labels("success", "globex").inc();
   expect(await fast.metrics()).toBe(await reference.metrics());
+});
+
+test("a FastHistogramCount prints what a prom-client Counter prints: each series is the histogram's count under the same labels", async () => {
+  const fast = new Registry();
+  const reference = new Registry();
+  const h = new FastHistogram({ name: "d_seconds", help: "duration", labelNames: ["route", "status"], buckets: BUCKETS, registry: fast });
+  new FastHistogramCount("d_total", "requests", h, fast);
+  const rh = new Histogram({ name: "d_seconds", help: "duration", labelNames: ["route", "status"], buckets: BUCKETS, registers: [reference] });
+  const rc = new Counter({ name: "d_total", help: "requests", labelNames: ["route", "status"], registers: [reference] });
+  // A series exists at 0 as soon as its histogram child does.
+  h.child("/x", "200");
+  rh.zero({ route: "/x", status: "200" });
+  rc.labels("/x", "200").inc(0);
+  expect(await fast.metrics()).toBe(await reference.metrics());
+  for (let i = 0; i < 7; i++) {
+    h.child("/x", "200").observe(i / 10);
+    rh.labels("/x", "200").observe(i / 10);
+    rc.labels("/x", "200").inc();
+  }
+  h.child("/y/:id", "503").observe(3);
+  rh.labels("/y/:id", "503").observe(3);
+  rc.labels("/y/:id", "503").inc();
+  const text = await fast.metrics();
+  expect(text).toBe(await reference.metrics());
+  expect(text).toContain('d_total{route="/x",status="200"} 7');
+  // Resetting the registry zeroes the histogram, and so the count.
+  fast.resetMetrics();
+  expect(await fast.metrics()).toContain('d_total{route="/x",status="200"} 0');
 });
 
 test("buckets that are not strictly increasing are refused with the metric's name", () => {

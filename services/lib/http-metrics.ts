@@ -36,6 +36,8 @@
  *   with ±1% between two identical processes.
  * - Children are resolved once per (route, method, status) with an integer key
  *   (lib/fast-metrics.ts); a route's last (method, status) answers the next request without it.
+ *   A request writes one Float64Array: http_requests_total is the duration histogram's count,
+ *   exported under its own name at scrape time (FastHistogramCount), not a second metric.
  */
 import { type IncomingMessage, ServerResponse } from "node:http";
 import * as diagnostics from "node:diagnostics_channel";
@@ -45,7 +47,7 @@ import type { FastifyInstance, RouteHandlerMethod } from "fastify";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import { Gauge, type Registry } from "prom-client";
 import { HTTP_DURATION_BUCKETS, METRICS } from "../../config/conventions";
-import { FastCounter, FastHistogram, type FastCounterChild, type FastHistogramChild } from "./fast-metrics";
+import { FastHistogram, FastHistogramCount, type FastHistogramChild } from "./fast-metrics";
 
 /** `route` label of requests that matched no route (404s from scans, typos, probes). */
 export const UNMATCHED_ROUTE = "__unmatched__";
@@ -62,9 +64,8 @@ const STANDARD_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 /** Paths that are not API traffic (scrapes, health checks) and are kept out of the RED metrics. */
 export const UNINSTRUMENTED_ROUTES = new Set(["/metrics", "/healthz"]);
 
-interface Pair { counter: FastCounterChild; histogram: FastHistogramChild }
-/** The children of one route template, by method and status. */
-type RouteSeries = (method: string, status: number) => Pair;
+/** The series of one route template, by method and status. */
+type RouteSeries = (method: string, status: number) => FastHistogramChild;
 /** A route kept out of the RED metrics. */
 const SKIP = null;
 /** On a connection: its latest response (each holds the one before it until it finishes). */
@@ -83,12 +84,13 @@ export interface HttpInstrumentation {
 /** Registers the HTTP metrics on `registry`; see HttpInstrumentation for the wiring. */
 export function createHttpInstrumentation(registry: Registry): HttpInstrumentation {
   const labelNames = ["method", "route", "status"] as const;
-  const requests = new FastCounter({ name: METRICS.httpRequests, help: "HTTP requests completed, by method, route template and status code.", labelNames, registry });
   const duration = new FastHistogram({
     name: METRICS.httpDuration,
     help: "Time from request received to response finished, by method, route template and status code.",
     labelNames, buckets: HTTP_DURATION_BUCKETS, registry,
   });
+  // The request counter is the histogram's count under its own name: one write per request.
+  new FastHistogramCount(METRICS.httpRequests, "HTTP requests completed, by method, route template and status code.", duration, registry);
   let inFlight = 0;
   new Gauge({
     name: METRICS.httpInFlight,
@@ -100,22 +102,21 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
   });
 
   const methodIndex = new Map(STANDARD_METHODS.map((m, i) => [m, i + 1]));
-  /** Children of one route template, looked up by status*16 + method. */
+  /** Series of one route template, looked up by status*16 + method. */
   const seriesFor = (route: string): RouteSeries => {
-    const byKey = new Map<number, Pair>();
-    // A route's requests are mostly one method and one status: the last pair answers them
+    const byKey = new Map<number, FastHistogramChild>();
+    // A route's requests are mostly one method and one status: the last series answers them
     // without a Map lookup.
     let lastMethod = "";
     let lastStatus = 0;
-    let last: Pair | undefined;
+    let last: FastHistogramChild | undefined;
     return (method, status) => {
       if (status === lastStatus && method === lastMethod) return last!;
       const index = methodIndex.get(method) ?? 0; // 0 = OTHER_METHOD
       const key = status * 16 + index;
       let found = byKey.get(key);
       if (!found) {
-        const labels = [index === 0 ? OTHER_METHOD : method, route, String(status)];
-        found = { counter: requests.child(...labels), histogram: duration.child(...labels) };
+        found = duration.child(index === 0 ? OTHER_METHOD : method, route, String(status));
         byKey.set(key, found);
       }
       lastMethod = method;
@@ -149,9 +150,7 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
     const series = res.metricsSeries === undefined ? lookup(res.req) : res.metricsSeries;
     if (res.metricsSeries !== SKIP) inFlight--; // a skipped route already left the count when its handler started
     if (series === SKIP) return;
-    const pair = series(res.req.method ?? "", status);
-    pair.counter.inc();
-    pair.histogram.observe((performance.now() - res.metricsStarted) / 1000);
+    series(res.req.method ?? "", status).observe((performance.now() - res.metricsStarted) / 1000);
   };
 
   // Node's typings declare the one-argument constructor; at runtime Node passes and needs two.
