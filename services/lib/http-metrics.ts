@@ -35,8 +35,8 @@
  *   its cost (+2.0% of modelled cycles) in cache and branch misses; this version modelled +0.3%,
  *   with ±1% between two identical processes. With one metric write per request (below) two
  *   consecutive 80-pair runs measured +1.28% [-0.39, +2.95] and +0.21% [-1.97, +1.83] on a fast
- *   host, the first goal-meeting pair of runs (the host sped up too: the share of the change is
- *   not isolated).
+ *   host; an A/B against the two-write version in one run could not tell them apart (+0.21%
+ *   [-1.65, +2.27]), so that is the host and the spread between runs, not this change.
  * - Children are resolved once per (route, method, status) with an integer key
  *   (lib/fast-metrics.ts); a route's last (method, status) answers the next request without it.
  *   A request writes one Float64Array: http_requests_total is the duration histogram's count,
