@@ -23,6 +23,13 @@ export interface BenchOptions {
   rounds: number;
   rangeHours: number;
   maxDataPoints: number;
+  /**
+   * A dashboard load still running after this many ms is abandoned (default 120 s, Grafana's
+   * default data-source timeout is 30 s): the variant is reported as timed out, its remaining
+   * rounds are skipped and the other variants go on, so one unusable variant (the raw budgets
+   * of 40 SLOs over 30 days) does not cost the figures of the rest.
+   */
+  limitMs?: number;
 }
 
 /** Timings of one variant, milliseconds per dashboard load. */
@@ -34,6 +41,20 @@ export interface VariantResult {
   p95: number;
   min: number;
   max?: number;
+  /** Set when a load of this variant passed BenchOptions.limitMs: the limit; the timings are NaN. */
+  timedOutAfterMs?: number;
+}
+
+/** A dashboard load that passed its time limit. */
+export class LoadTimeout extends Error {
+  constructor(readonly limitMs: number) {
+    super(`dashboard load still running after ${limitMs} ms`);
+  }
+}
+
+/** A variant's time for a report: "> 120000 (timed out)" when it timed out. */
+export function formatMs(v: VariantResult, key: "median" | "p95" | "min" | "max"): string {
+  return v.timedOutAfterMs !== undefined ? `> ${v.timedOutAfterMs} (timed out)` : (v[key] ?? NaN).toFixed(1);
 }
 
 /** Results at one size. */
@@ -67,18 +88,28 @@ export function variants(cfg: StackConfig): Array<{ name: string; queries: Panel
 async function load(url: string, queries: PanelQuery[], o: BenchOptions, endMs: number): Promise<{ ms: number; outcomes: QueryOutcome[] }> {
   const opts = { endMs, rangeSeconds: o.rangeHours * 3600, maxDataPoints: o.maxDataPoints };
   const requests = queries.map((q) => requestOf(q, opts));
+  const limitMs = o.limitMs ?? 120_000;
+  // One signal for the whole load: when it fires every request of the load is aborted, and
+  // Prometheus cancels a query whose client went away, so nothing keeps running into the next load.
+  const signal = AbortSignal.timeout(limitMs);
   const started = performance.now();
-  const bodies = await Promise.all(
-    requests.map(async (r) => {
-      const res = await fetch(`${url}${r.path}`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", "accept-encoding": "gzip" },
-        body: new URLSearchParams(r.params).toString(),
-        signal: AbortSignal.timeout(120_000),
-      });
-      return { status: res.status, text: await res.text() };
-    }),
-  );
+  let bodies: Array<{ status: number; text: string }>;
+  try {
+    bodies = await Promise.all(
+      requests.map(async (r) => {
+        const res = await fetch(`${url}${r.path}`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", "accept-encoding": "gzip" },
+          body: new URLSearchParams(r.params).toString(),
+          signal,
+        });
+        return { status: res.status, text: await res.text() };
+      }),
+    );
+  } catch (e) {
+    if (signal.aborted) throw new LoadTimeout(limitMs);
+    throw e;
+  }
   const ms = performance.now() - started;
   const outcomes = bodies.map((b, i) => {
     const body = JSON.parse(b.text) as { status: string; data: { resultType: string; result: unknown[] }; error?: string };
@@ -101,25 +132,46 @@ function tileValues(outcomes: QueryOutcome[]): Map<string, number> {
 
 /** Timings of variants of one dashboard, loaded alternately against one Prometheus. */
 export async function timeLoads(url: string, vs: Array<{ name: string; queries: PanelQuery[] }>, o: BenchOptions, endMs: number): Promise<{ variants: VariantResult[]; maxDeviation: number; stepS: number }> {
-  // Warm-up: page cache, postings, Go's heap; not timed.
-  const warm = await Promise.all(vs.map((v) => load(url, v.queries, o, endMs)));
+  const timedOut = new Map<number, number>();
+  /** One load of variant i, or undefined when it (now or before) passed the limit. */
+  const attempt = async (i: number) => {
+    if (timedOut.has(i)) return undefined;
+    try {
+      return await load(url, vs[i].queries, o, endMs);
+    } catch (e) {
+      if (!(e instanceof LoadTimeout)) throw e;
+      timedOut.set(i, e.limitMs);
+      return undefined;
+    }
+  };
+  // Warm-up: page cache, postings, Go's heap; not timed. One variant at a time, so a slow one
+  // cannot push a fast one past the limit.
+  const warm: Array<Awaited<ReturnType<typeof load>> | undefined> = [];
+  for (let i = 0; i < vs.length; i++) warm.push(await attempt(i));
   const times = vs.map(() => [] as number[]);
   for (let round = 0; round < o.rounds; round++) {
     const order = vs.map((_, i) => (i + round) % vs.length);
-    for (const i of order) times[i].push((await load(url, vs[i].queries, o, endMs)).ms);
+    for (const i of order) {
+      const r = await attempt(i);
+      if (r) times[i].push(r.ms);
+    }
   }
-  const recorded = tileValues(warm[0].outcomes);
-  const raw = vs.length > 1 ? tileValues(warm[1].outcomes) : recorded;
+  // The tiles of the first two variants must agree (NaN when either timed out: not compared).
+  const recorded = warm[0] ? tileValues(warm[0].outcomes) : new Map<string, number>();
+  const raw = vs.length > 1 && warm[1] ? tileValues(warm[1].outcomes) : recorded;
   const deviations = [...recorded].filter(([k, v]) => raw.has(k) && v !== 0).map(([k, v]) => Math.abs(raw.get(k)! - v) / Math.abs(v));
   return {
-    stepS: Math.max(0, ...warm[0].outcomes.filter((r) => !r.query.instant).map((r) => r.stepS)),
-    maxDeviation: Math.max(0, ...deviations),
+    stepS: Math.max(0, ...(warm.find((w) => w)?.outcomes ?? []).filter((r) => !r.query.instant).map((r) => r.stepS)),
+    maxDeviation: warm[0] && (vs.length < 2 || warm[1]) ? Math.max(0, ...deviations) : NaN,
     variants: vs.map((v, i) => {
+      if (timedOut.has(i)) {
+        return { variant: v.name, queries: v.queries.length, series: NaN, median: NaN, p95: NaN, min: NaN, max: NaN, timedOutAfterMs: timedOut.get(i) };
+      }
       const sorted = [...times[i]].sort((a, b) => a - b);
       return {
         variant: v.name,
         queries: v.queries.length,
-        series: warm[i].outcomes.reduce((a, r) => a + r.series.length, 0),
+        series: warm[i]!.outcomes.reduce((a, r) => a + r.series.length, 0),
         median: percentile(sorted, 50),
         p95: percentile(sorted, 95),
         min: sorted[0],
