@@ -13,6 +13,8 @@
  *                       (30-day range, recorded vs raw budgets) on a Prometheus holding 30 days
  *                       of history (rules/bench/history.ts, the data set bench:rules builds and
  *                       caches under .local/bench-history), live-fed and evaluating its rules.
+ *   --prometheus image  with --history: the server the images run (3.5, built into the tool
+ *                       cache when missing), or `debian` (2.42, what the 6-hour mode runs)
  *                       Exits 3 when the ops overview's median at 120 services is over 100 ms.
  */
 import * as os from "os";
@@ -23,7 +25,7 @@ import { measure, type SizeResult } from "../dashboards/bench/run";
 import { localStack } from "../dashboards/testing/fixture";
 import { TREND_POINTS } from "../dashboards/tiles";
 import { durationSeconds } from "../config/validate";
-import { dashboardReport, runSteady } from "../rules/bench/steady";
+import { dashboardReport, runSteady, steadyPrometheus } from "../rules/bench/steady";
 
 const GOAL_MS = 100;
 const LIMIT_MS = 2000;
@@ -41,7 +43,7 @@ function table(results: SizeResult[]): string {
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-async function steady(history: string, values: { services?: string; rounds?: string; points?: string }): Promise<void> {
+async function steady(history: string, values: { services?: string; rounds?: string; points?: string; prometheus?: string }): Promise<void> {
   const days = durationSeconds(history) / 86400;
   if (!Number.isInteger(days) || days < 1) throw new Error(`--history must be whole days such as 30d, got ${history}`);
   const { cfg } = localStack();
@@ -49,6 +51,7 @@ async function steady(history: string, values: { services?: string; rounds?: str
     base: cfg, days, sizes: values.services!.split(",").map(Number), minutes: 0, warmupMinutes: 1, recentHours: 8, oldStepS: 120,
     cacheRoot: path.resolve(__dirname, "..", ".local", "bench-history"), rebuild: false, rules: false,
     dashboards: { rounds: Number(values.rounds), maxDataPoints: Number(values.points) },
+    prometheus: steadyPrometheus(values.prometheus!, (m) => process.stderr.write(`${m}\n`)),
   };
   const figures = await runSteady(o);
   const { text, met } = dashboardReport(figures, o);
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       history: { type: "string" },
+      prometheus: { type: "string", default: "image" },
       services: { type: "string", default: "12,120" },
       hours: { type: "string", default: "6" },
       rounds: { type: "string", default: "20" },

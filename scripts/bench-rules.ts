@@ -8,6 +8,7 @@
  *
  *   npm run bench:rules -- --history 30d [--services 12,120] [--minutes 5] [--warmup 1]
  *                          [--recent-hours 8] [--old-step 120] [--rebuild] [--json FILE] [--dashboards ROUNDS]
+ *                          [--prometheus image|debian]   (the servers: the images' 3.5, default, or Debian's 2.42)
  *
  * Without --history, the older live-stack mode: rule-evaluation time per group, on the local stack (12 services)
  * and on a 10x fleet (120 service targets), with 0 errors. Goal: < 1 s per cycle.
@@ -36,7 +37,7 @@ import { renderRuleFiles } from "../rules";
 import { parseArgs } from "util";
 import { durationSeconds } from "../config/validate";
 import { localStack } from "../dashboards/testing/fixture";
-import { dashboardReport, footprintRows, footprintText, report, runSteady } from "../rules/bench/steady";
+import { dashboardReport, footprintRows, footprintText, report, runSteady, steadyPrometheus } from "../rules/bench/steady";
 import { buildHistory } from "../rules/bench/history";
 import { scaledConfig } from "../dashboards/testing/profiles";
 
@@ -140,6 +141,7 @@ async function steady(): Promise<void> {
     options: {
       history: { type: "string" },
       services: { type: "string", default: "12,120" },
+      prometheus: { type: "string", default: "image" },
       minutes: { type: "string", default: "5" },
       warmup: { type: "string", default: "1" },
       "recent-hours": { type: "string", default: "8" },
@@ -167,6 +169,7 @@ async function steady(): Promise<void> {
     cacheRoot: values.cache!, rebuild: values.rebuild!, rules: true,
     // --dashboards N: also time N loads of each dashboard variant on the day-N server (bench:dashboards --history).
     dashboards: values.dashboards ? { rounds: num("dashboards", values.dashboards, 1), maxDataPoints: 1000 } : undefined,
+    prometheus: values["build-only"] ? { bin: "", label: "" } : steadyPrometheus(values.prometheus!, (m) => process.stderr.write(`${m}\n`)),
   };
   fs.mkdirSync(o.cacheRoot, { recursive: true });
   const started = Date.now();

@@ -29,8 +29,8 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Starts Prometheus with the stack's rules on `dataDir`, scraping `fleetTarget` and itself. */
-export async function startRuleServer(label: string, cfg: StackConfig, topo: Topology, dataDir: string, fleetTarget: string): Promise<Server> {
+/** Starts Prometheus (`bin`) with the stack's rules on `dataDir`, scraping `fleetTarget` and itself. */
+export async function startRuleServer(label: string, cfg: StackConfig, topo: Topology, dataDir: string, fleetTarget: string, bin: string = PROMETHEUS_BIN): Promise<Server> {
   const root = path.join(dataDir, "..", `etc-${label.replace(/\W+/g, "-")}`);
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(path.join(root, "rules"), { recursive: true });
@@ -46,7 +46,7 @@ export async function startRuleServer(label: string, cfg: StackConfig, topo: Top
       { job_name: "synthetic-fleet", honor_labels: true, static_configs: [{ targets: [fleetTarget] }] },
     ],
   }, "rules/bench/run.ts"));
-  const child = spawn(PROMETHEUS_BIN, [
+  const child = spawn(bin, [
     `--config.file=${path.join(root, "prometheus.yml")}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`,
     ...retentionArgs(cfg), "--log.level=warn",
   ], { stdio: ["ignore", "ignore", "pipe"] });

@@ -16,6 +16,30 @@ import { buildHistory, type History } from "./history";
 import { measureRules, startRuleServer, type ServerResult } from "./run";
 import { formatMs, timeLoads, variants, type VariantResult } from "../../dashboards/bench/run";
 import { businessVariants } from "../../dashboards/bench/business";
+import { PROMETHEUS_BIN } from "../../dashboards/testing/prometheus";
+import { locate, PROJECT_ROOT, TOOLS } from "../../scripts/tools/find";
+
+/** Which Prometheus the day-N servers run: the images' version (default) or Debian's. */
+export type SteadyPrometheus = "image" | "debian";
+export const STEADY_PROMETHEUS: readonly SteadyPrometheus[] = ["image", "debian"];
+
+/**
+ * The server binary of a steady-state run. "image" is the version the images run (production's
+ * Prometheus, built from the Go module proxy into the tool cache; built here, ~5 min, when
+ * missing); "debian" is the 2.42 the local stack runs, to compare. Both read the same data set.
+ */
+export function steadyPrometheus(choice: string, log: (m: string) => void): { bin: string; label: string } {
+  if (choice === "debian") return { bin: PROMETHEUS_BIN, label: TOOLS.prometheusDebian.label };
+  if (choice !== "image") throw new Error(`--prometheus must be one of ${STEADY_PROMETHEUS.join(", ")}, got ${JSON.stringify(choice)}`);
+  let tool = locate("prometheus");
+  if (!tool) {
+    log(`${TOOLS.prometheus.label} is not built: ${TOOLS.prometheus.fix}`);
+    execFileSync("bash", [path.join(PROJECT_ROOT, "scripts/tools/build.sh"), "prometheus"], { stdio: ["ignore", "inherit", "inherit"] });
+    tool = locate("prometheus");
+    if (!tool) throw new Error(`${TOOLS.prometheus.label}: still missing after ${TOOLS.prometheus.fix}`);
+  }
+  return { bin: tool.path, label: tool.label };
+}
 
 /** Options of a steady-state run. */
 export interface SteadyOptions {
@@ -31,6 +55,8 @@ export interface SteadyOptions {
   /** Sample rule evaluation (bench:rules) and/or time dashboard loads (bench:dashboards). */
   rules: boolean;
   dashboards?: { rounds: number; maxDataPoints: number };
+  /** The server binary and its label (steadyPrometheus). */
+  prometheus: { bin: string; label: string };
 }
 
 /** Dashboard loads on the day-N server (bench:dashboards --history). */
@@ -81,8 +107,8 @@ export async function runSteady(o: SteadyOptions): Promise<SizeFigures[]> {
       fs.mkdirSync(freshDir, { recursive: true });
       const gapMin = (Date.now() / 1000 - h.endS) / 60;
       log(`${n} services: history ends ${gapMin.toFixed(0)} min ago (${gapMin > 60 ? "the raw windows see a gap: rebuild with --rebuild for the exact figure" : "live data continues it"}); starting both servers`);
-      servers.push(await startRuleServer(`${o.days}d history`, cfg, h.topo, steadyDir, fleet.target));
-      if (o.rules) servers.push(await startRuleServer("fresh TSDB", cfg, h.topo, freshDir, fleet.target));
+      servers.push(await startRuleServer(`${o.days}d history`, cfg, h.topo, steadyDir, fleet.target, o.prometheus.bin));
+      if (o.rules) servers.push(await startRuleServer("fresh TSDB", cfg, h.topo, freshDir, fleet.target, o.prometheus.bin));
       const [steady, fresh] = o.rules ? await measureRules(servers, cfg, o, log) : [undefined, undefined];
       let dashboards: DashboardFigures | undefined;
       if (o.dashboards) {
@@ -119,7 +145,7 @@ const si = (v: number) => (v >= 1e9 ? `${(v / 1e9).toFixed(2)}G` : v >= 1e6 ? `$
 export function report(figures: SizeFigures[], o: SteadyOptions, intervalS: number): { text: string; met: boolean } {
   const out: string[] = [];
   let met = true;
-  out.push(`load average: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs; ${o.minutes} min of cycles after ${o.warmupMinutes} min warm-up; both servers side by side`);
+  out.push(`${o.prometheus.label}; load average: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs; ${o.minutes} min of cycles after ${o.warmupMinutes} min warm-up; both servers side by side`);
   for (const f of figures) {
     const steady = f.steady;
     const fresh = f.fresh;
@@ -206,7 +232,7 @@ export function footprintText(rows: FootprintRow[], retentionDays: number, sizeC
 
 /** The dashboards report: per size and dashboard, each variant's load time. */
 export function dashboardReport(figures: SizeFigures[], o: SteadyOptions): { text: string; met: boolean } {
-  const out: string[] = [`load average: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs; every query of a dashboard at once, as Grafana sends them, against the ${o.days}-day server while it ingests and evaluates its rules`];
+  const out: string[] = [`load average: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs; every query of a dashboard at once, as Grafana sends them, against the ${o.days}-day server (${o.prometheus.label}) while it ingests and evaluates its rules`];
   let met = true;
   const head = ["services", "dashboard", "range", "variant", "queries", "series", "median ms", "p95 ms", "min ms", "max ms"];
   const rows: string[][] = [];

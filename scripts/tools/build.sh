@@ -6,11 +6,12 @@
 #   scripts/tools/build.sh <tool|group>...      e.g. `test`, `ha`, `engine`, `thanos`
 #
 # Tools: go (the toolchain itself, only when the machine's is missing or too old), promtool,
+# prometheus (the images' server, for the steady-state benchmarks),
 # alertmanager (+amtool), rule-replay (the backtest's engine, rules/backtest/replay), pulumi, pulumi-kubernetes, kubernetes (kube-apiserver +
 # kube-controller-manager), thanos, cadvisor.
 # Groups: stack (what `npm start` runs beyond Debian's packages: the images' Alertmanager, whose
 # url_file the dead man's switch needs, and cadvisor, built side by side), ha
-# (`npm start -- --ha`), test (everything `npm test` uses).
+# (`npm start -- --ha`), test (everything `npm test` uses), bench (what the benchmarks add).
 #
 # Output: one line when a build starts (with the expected duration) and one when it ends;
 # the go command's own output goes to $TOOLS_DIR/logs/<tool>-<version>.log, whose tail is
@@ -106,6 +107,14 @@ recipe_promtool() {
   cd "$2/src"
   go build -trimpath -ldflags "-X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" -o "$1/promtool" ./cmd/promtool
 }
+recipe_prometheus() {
+  # The server the images run, for the steady-state benchmarks (bench:rules/bench:dashboards
+  # --history): they measure the version production runs (Debian's 2.42 is slower on the same
+  # data, dashboards/README.md). No web UI assets (they are not in the module): the API, which is all a benchmark asks, works.
+  writable_copy github.com/prometheus/prometheus "$PROMETHEUS_MODULE" "$2/src"
+  cd "$2/src"
+  go build -trimpath -ldflags "-X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" -o "$1/prometheus" ./cmd/prometheus
+}
 recipe_alertmanager() {
   writable_copy github.com/prometheus/alertmanager "v$ALERTMANAGER_VERSION" "$2/src"
   cd "$2/src"
@@ -193,6 +202,7 @@ one() {
   case $1 in
     go) ensure_go ;;
     promtool) build promtool "$PROMETHEUS_VERSION" "4 min" recipe_promtool ;;
+    prometheus) build prometheus "$PROMETHEUS_VERSION" "5 min" recipe_prometheus ;;
     alertmanager|amtool) build alertmanager "$ALERTMANAGER_VERSION" "3 min" recipe_alertmanager ;;
     pulumi) build pulumi "$PULUMI_VERSION" "6 min" recipe_pulumi ;;
     pulumi-kubernetes) build pulumi-kubernetes "$PULUMI_KUBERNETES_PROVIDER_VERSION" "13 min, 5 GB RAM" recipe_pulumi_kubernetes ;;
@@ -210,8 +220,9 @@ one() {
       return $rc ;;
     ha) one thanos ;;
     engine) one pulumi; one pulumi-kubernetes; one kubernetes ;;
+    bench) one prometheus ;;
     test) one promtool; one alertmanager; one rule-replay; one thanos; one cadvisor; one engine ;;
-    *) fail "unknown tool or group '$1' (tools: go promtool alertmanager rule-replay pulumi pulumi-kubernetes kubernetes thanos cadvisor; groups: stack ha engine test)" ;;
+    *) fail "unknown tool or group '$1' (tools: go promtool prometheus alertmanager rule-replay pulumi pulumi-kubernetes kubernetes thanos cadvisor; groups: stack ha engine test bench)" ;;
   esac
 }
 

@@ -66,6 +66,7 @@ export const TOOLS = {
   chromium: { label: "Chromium (Debian)", env: "CHROMIUM", paths: () => ["/usr/bin/chromium"], fix: "apt-get install chromium (npm run setup)" },
   // built from the Go module proxy (scripts/tools/build.sh), at the images' versions
   promtool: { label: `promtool ${V.PROMETHEUS_VERSION} (image)`, env: "PROMTOOL3", paths: built(`promtool-${V.PROMETHEUS_VERSION}`, "promtool"), fix: build("promtool") },
+  prometheus: { label: `prometheus ${V.PROMETHEUS_VERSION} (image)`, env: "PROMETHEUS3", paths: built(`prometheus-${V.PROMETHEUS_VERSION}`, "prometheus"), fix: build("prometheus") },
   amtool: { label: `amtool ${V.ALERTMANAGER_VERSION} (image)`, env: "AMTOOL28", paths: built(`alertmanager-${V.ALERTMANAGER_VERSION}`, "amtool"), fix: build("alertmanager") },
   alertmanager: { label: `alertmanager ${V.ALERTMANAGER_VERSION} (image)`, env: "ALERTMANAGER28", paths: built(`alertmanager-${V.ALERTMANAGER_VERSION}`, "alertmanager"), fix: build("alertmanager") },
   pulumi: { label: `pulumi ${V.PULUMI_VERSION}`, env: "PULUMI_CLI", paths: built(`pulumi-${V.PULUMI_VERSION}`, "pulumi"), fix: build("pulumi") },
