@@ -7,9 +7,17 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import type { PanelQuery } from "../queries";
-import { formatMs, timeLoads } from "./run";
+import { formatMs, tileDeviation, tileValues, timeLoads } from "./run";
 
-const query = (expr: string, instant: boolean): PanelQuery => ({ dashboardUid: "x", panelId: 1, panelTitle: `panel ${expr}`, refId: "A", expr, instant, vars: {} } as unknown as PanelQuery);
+const query = (expr: string, instant: boolean, panelTitle = `panel ${expr}`, legend?: string): PanelQuery => ({ dashboardUid: "x", panelId: 1, panelTitle, refId: "A", expr, instant, legend, vars: {} }) as PanelQuery;
+
+/** What the stand-in answers for a query containing the key (first match); one series {service="a"} = 1 otherwise. */
+const ANSWERS: Array<[string, Array<{ metric: Record<string, string>; value: string }>]> = [
+  // Two SLO bars (no service label, as after `max by (slo)`), in opposite orders.
+  ["budget_xy", [{ metric: { slo: "x" }, value: "0.9" }, { metric: { slo: "y" }, value: "0.2" }]],
+  ["budget_yx", [{ metric: { slo: "y" }, value: "0.2" }, { metric: { slo: "x" }, value: "0.9" }]],
+  ["budget_off", [{ metric: { slo: "y" }, value: "0.22" }, { metric: { slo: "x" }, value: "0.9" }]],
+];
 
 describe("timeLoads", () => {
   let server: http.Server;
@@ -25,7 +33,8 @@ describe("timeLoads", () => {
         const answer = () => {
           if (res.destroyed) return;
           res.setHeader("content-type", "application/json");
-          res.end(JSON.stringify({ status: "success", data: { resultType: "vector", result: [{ metric: { service: "a" }, value: [0, "1"] }] } }));
+          const series = ANSWERS.find(([k]) => q.includes(k))?.[1] ?? [{ metric: { service: "a" }, value: "1" }];
+          res.end(JSON.stringify({ status: "success", data: { resultType: "vector", result: series.map((x) => ({ metric: x.metric, value: [0, x.value] })) } }));
         };
         // "slow" answers after 2 s (past the test's 300 ms limit); the rest at once.
         if (q.includes("slow")) setTimeout(answer, 2000).unref();
@@ -59,8 +68,31 @@ describe("timeLoads", () => {
   });
 
   it("compares the tiles of the first two variants when both load", async () => {
-    const r = await timeLoads(url, [{ name: "a", queries: [query("fast_a", true)] }, { name: "b", queries: [query("fast_b", true)] }], { rounds: 1, rangeHours: 1, maxDataPoints: 100, limitMs: 5000 }, Date.now());
-    expect(r.variants.every((v) => v.timedOutAfterMs === undefined)).toBe(true);
-    expect(r.maxDeviation).toBe(0);
+    const same = await timeLoads(url, [{ name: "a", queries: [query("fast_a", true, "Tile")] }, { name: "b", queries: [query("fast_b", true, "Tile")] }], { rounds: 1, rangeHours: 1, maxDataPoints: 100, limitMs: 5000 }, Date.now());
+    expect(same.variants.every((v) => v.timedOutAfterMs === undefined)).toBe(true);
+    expect(same.maxDeviation).toBe(0);
+    // Tiles that share nothing were not compared: NaN, not 0%.
+    const disjoint = await timeLoads(url, [{ name: "a", queries: [query("fast_a", true, "Tile A")] }, { name: "b", queries: [query("fast_b", true, "Tile B")] }], { rounds: 1, rangeHours: 1, maxDataPoints: 100, limitMs: 5000 }, Date.now());
+    expect(disjoint.maxDeviation).toBeNaN();
+  });
+
+  it("matches tiles by their legend, so SLO bars without a service label are compared bar by bar", async () => {
+    const opts = { rounds: 1, rangeHours: 1, maxDataPoints: 100, limitMs: 5000 };
+    const bars = (expr: string) => [query(expr, true, "Error budget remaining per SLO", "{{slo}}")];
+    // The same two bars in opposite orders agree (keyed on the service label alone, both bars
+    // collapsed into one key and x's 0.9 was compared with y's 0.2: 78%).
+    const swapped = await timeLoads(url, [{ name: "recorded", queries: bars("budget_xy") }, { name: "raw", queries: bars("budget_yx") }], opts, Date.now());
+    expect(swapped.maxDeviation).toBe(0);
+    // A real difference on one bar is found: y 0.2 vs 0.22 = 10%.
+    const off = await timeLoads(url, [{ name: "recorded", queries: bars("budget_xy") }, { name: "raw", queries: bars("budget_off") }], opts, Date.now());
+    expect(off.maxDeviation).toBeCloseTo(0.1, 9);
+  });
+
+  it("leaves a legend two series share out of the comparison instead of guessing", () => {
+    const outcome = (series: Array<[Record<string, string>, number]>) =>
+      ({ query: query("q", true, "Memory", "{{service}}"), series: series.map(([labels, last]) => ({ labels, last })) }) as never;
+    const t = tileValues([outcome([[{ service: "a", pod: "a-1" }, 1], [{ service: "a", pod: "a-2" }, 5], [{ service: "b" }, 2]])]);
+    expect([...t.keys()]).toEqual(["Memory / A / b"]);
+    expect(tileDeviation(t, new Map([["Memory / A / b", 3]]))).toBeCloseTo(0.5, 9);
   });
 });
