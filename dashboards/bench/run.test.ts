@@ -86,6 +86,9 @@ describe("timeLoads", () => {
     // A real difference on one bar is found: y 0.2 vs 0.22 = 10%.
     const off = await timeLoads(url, [{ name: "recorded", queries: bars("budget_xy") }, { name: "raw", queries: bars("budget_off") }], opts, Date.now());
     expect(off.maxDeviation).toBeCloseTo(0.1, 9);
+    // The report names that bar and both values.
+    expect(off.worstTile).toBe("Error budget remaining per SLO / A / y: 0.2000 vs 0.2200");
+    expect(swapped.worstTile).toMatch(/^Error budget remaining per SLO \/ A \/ [xy]: /);
   });
 
   it("leaves a legend two series share out of the comparison instead of guessing", () => {

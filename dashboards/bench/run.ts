@@ -64,6 +64,8 @@ export interface SizeResult {
   variants: VariantResult[];
   /** Largest relative difference between recorded and raw-5m tile values (the same numbers?). */
   maxDeviation: number;
+  /** The tile with that difference, "key: recorded vs raw", so a report can say which one. */
+  worstTile?: string;
 }
 
 /** Nearest-rank percentile of sorted numbers. */
@@ -153,12 +155,22 @@ export function tileValues(outcomes: QueryOutcome[]): Map<string, number> {
  * (nothing was compared: not a false 0%).
  */
 export function tileDeviation(a: Map<string, number>, b: Map<string, number>): number {
-  const deviations = [...a].filter(([k, v]) => b.has(k) && v !== 0).map(([k, v]) => Math.abs(b.get(k)! - v) / Math.abs(v));
-  return deviations.length ? Math.max(...deviations) : NaN;
+  return worstTile(a, b)?.deviation ?? NaN;
+}
+
+/** The tile behind tileDeviation: its key, both values and their relative difference (undefined when none is shared). */
+export function worstTile(a: Map<string, number>, b: Map<string, number>): { key: string; a: number; b: number; deviation: number } | undefined {
+  let worst: { key: string; a: number; b: number; deviation: number } | undefined;
+  for (const [key, v] of a) {
+    if (!b.has(key) || v === 0) continue;
+    const deviation = Math.abs(b.get(key)! - v) / Math.abs(v);
+    if (!worst || deviation > worst.deviation) worst = { key, a: v, b: b.get(key)!, deviation };
+  }
+  return worst;
 }
 
 /** Timings of variants of one dashboard, loaded alternately against one Prometheus. */
-export async function timeLoads(url: string, vs: Array<{ name: string; queries: PanelQuery[] }>, o: BenchOptions, endMs: number): Promise<{ variants: VariantResult[]; maxDeviation: number; stepS: number }> {
+export async function timeLoads(url: string, vs: Array<{ name: string; queries: PanelQuery[] }>, o: BenchOptions, endMs: number): Promise<{ variants: VariantResult[]; maxDeviation: number; worstTile?: string; stepS: number }> {
   const timedOut = new Map<number, number>();
   /** One load of variant i, or undefined when it (now or before) passed the limit. */
   const attempt = async (i: number) => {
@@ -186,9 +198,12 @@ export async function timeLoads(url: string, vs: Array<{ name: string; queries: 
   // The tiles of the first two variants must agree (NaN when either timed out: not compared).
   const recorded = warm[0] ? tileValues(warm[0].outcomes) : new Map<string, number>();
   const raw = vs.length > 1 && warm[1] ? tileValues(warm[1].outcomes) : recorded;
+  const compared = Boolean(warm[0] && (vs.length < 2 || warm[1]));
+  const worst = worstTile(recorded, raw);
   return {
     stepS: Math.max(0, ...(warm.find((w) => w)?.outcomes ?? []).filter((r) => !r.query.instant).map((r) => r.stepS)),
-    maxDeviation: warm[0] && (vs.length < 2 || warm[1]) ? tileDeviation(recorded, raw) : NaN,
+    maxDeviation: compared ? tileDeviation(recorded, raw) : NaN,
+    worstTile: compared && worst ? `${worst.key}: ${worst.a.toPrecision(4)} vs ${worst.b.toPrecision(4)}` : undefined,
     variants: vs.map((v, i) => {
       if (timedOut.has(i)) {
         return { variant: v.name, queries: v.queries.length, series: NaN, median: NaN, p95: NaN, min: NaN, max: NaN, timedOutAfterMs: timedOut.get(i) };
@@ -213,7 +228,7 @@ export async function measure(data: BenchData, o: BenchOptions, log: (m: string)
   try {
     const t = await timeLoads(prometheus.url, variants(data.cfg), o, data.endS * 1000);
     log(`  ${data.cfg.services.length} services: ${o.rounds} rounds done`);
-    return { services: data.cfg.services.length, stepS: t.stepS, maxDeviation: t.maxDeviation, variants: t.variants };
+    return { services: data.cfg.services.length, stepS: t.stepS, maxDeviation: t.maxDeviation, worstTile: t.worstTile, variants: t.variants };
   } finally {
     await prometheus.stop();
   }

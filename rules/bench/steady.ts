@@ -243,11 +243,12 @@ export function dashboardReport(figures: SizeFigures[], o: SteadyOptions): { tex
     }
     const ops = f.dashboards.ops.variants[0];
     if (f.services >= 120) met &&= ops.timedOutAfterMs === undefined && ops.median <= 100;
-    const dev = (d: number) => (Number.isNaN(d) ? "(not compared: a variant timed out)" : `${(100 * d).toFixed(2)}%`);
+    const dev = (d: { maxDeviation: number; worstTile?: string }) =>
+      Number.isNaN(d.maxDeviation) ? "(not compared: a variant timed out)" : `${(100 * d.maxDeviation).toFixed(2)}%${d.worstTile ? ` [${d.worstTile}]` : ""}`;
     const ratio = (a: VariantResult, b: VariantResult) =>
       b.timedOutAfterMs !== undefined ? "n/a (recorded timed out)" : a.timedOutAfterMs !== undefined ? `> ${(a.timedOutAfterMs / b.median).toFixed(0)}x (timed out)` : `${(a.median / b.median).toFixed(1)}x`;
     out.push(`${f.services} services: ops overview recorded median ${ops.median.toFixed(1)} ms (goal <= 100 ms at 120 services); raw/recorded ${ratio(f.dashboards.ops.variants[1], ops)}; ` +
-      `business raw budgets / recorded ${ratio(f.dashboards.business.variants[1], f.dashboards.business.variants[0])}; tiles differ by at most ${dev(f.dashboards.ops.maxDeviation)} (ops) / ${dev(f.dashboards.business.maxDeviation)} (business budgets)`);
+      `business raw budgets / recorded ${ratio(f.dashboards.business.variants[1], f.dashboards.business.variants[0])}; tiles differ by at most ${dev(f.dashboards.ops)} (ops) / ${dev(f.dashboards.business)} (business budgets)`);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i < 4 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join("  ");
