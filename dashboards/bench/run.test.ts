@@ -7,7 +7,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import type { PanelQuery } from "../queries";
-import { formatMs, tileDeviation, tileValues, timeLoads } from "./run";
+import { formatDeviation, formatMs, tileDeviation, tileValues, timeLoads } from "./run";
 
 const query = (expr: string, instant: boolean, panelTitle = `panel ${expr}`, legend?: string): PanelQuery => ({ dashboardUid: "x", panelId: 1, panelTitle, refId: "A", expr, instant, legend, vars: {} }) as PanelQuery;
 
@@ -89,6 +89,8 @@ describe("timeLoads", () => {
     // The report names that bar and both values.
     expect(off.worstTile).toBe("Error budget remaining per SLO / A / y: 0.2000 vs 0.2200");
     expect(swapped.worstTile).toMatch(/^Error budget remaining per SLO \/ A \/ [xy]: /);
+    expect(formatDeviation(off)).toBe("10.00% [Error budget remaining per SLO / A / y: 0.2000 vs 0.2200]");
+    expect(formatDeviation({ maxDeviation: NaN })).toMatch(/^\(not compared/);
   });
 
   it("leaves a legend two series share out of the comparison instead of guessing", () => {

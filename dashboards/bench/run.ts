@@ -68,6 +68,12 @@ export interface SizeResult {
   worstTile?: string;
 }
 
+/** "1.23% [the tile: a vs b]" for a report, or why nothing was compared. */
+export function formatDeviation(r: { maxDeviation: number; worstTile?: string }): string {
+  if (Number.isNaN(r.maxDeviation)) return "(not compared: a variant timed out or no tile is shared)";
+  return `${(100 * r.maxDeviation).toFixed(2)}%${r.worstTile ? ` [${r.worstTile}]` : ""}`;
+}
+
 /** Nearest-rank percentile of sorted numbers. */
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
@@ -158,9 +164,12 @@ export function tileDeviation(a: Map<string, number>, b: Map<string, number>): n
   return worstTile(a, b)?.deviation ?? NaN;
 }
 
-/** The tile behind tileDeviation: its key, both values and their relative difference (undefined when none is shared). */
-export function worstTile(a: Map<string, number>, b: Map<string, number>): { key: string; a: number; b: number; deviation: number } | undefined {
-  let worst: { key: string; a: number; b: number; deviation: number } | undefined;
+/** One tile's values in two variants and their relative difference. */
+export interface TileDifference { key: string; a: number; b: number; deviation: number }
+
+/** The tile behind tileDeviation (undefined when none is shared). */
+export function worstTile(a: Map<string, number>, b: Map<string, number>): TileDifference | undefined {
+  let worst: TileDifference | undefined;
   for (const [key, v] of a) {
     if (!b.has(key) || v === 0) continue;
     const deviation = Math.abs(b.get(key)! - v) / Math.abs(v);
@@ -198,12 +207,11 @@ export async function timeLoads(url: string, vs: Array<{ name: string; queries: 
   // The tiles of the first two variants must agree (NaN when either timed out: not compared).
   const recorded = warm[0] ? tileValues(warm[0].outcomes) : new Map<string, number>();
   const raw = vs.length > 1 && warm[1] ? tileValues(warm[1].outcomes) : recorded;
-  const compared = Boolean(warm[0] && (vs.length < 2 || warm[1]));
-  const worst = worstTile(recorded, raw);
+  const worst = warm[0] && (vs.length < 2 || warm[1]) ? worstTile(recorded, raw) : undefined;
   return {
     stepS: Math.max(0, ...(warm.find((w) => w)?.outcomes ?? []).filter((r) => !r.query.instant).map((r) => r.stepS)),
-    maxDeviation: compared ? tileDeviation(recorded, raw) : NaN,
-    worstTile: compared && worst ? `${worst.key}: ${worst.a.toPrecision(4)} vs ${worst.b.toPrecision(4)}` : undefined,
+    maxDeviation: worst?.deviation ?? NaN,
+    worstTile: worst && `${worst.key}: ${worst.a.toPrecision(4)} vs ${worst.b.toPrecision(4)}`,
     variants: vs.map((v, i) => {
       if (timedOut.has(i)) {
         return { variant: v.name, queries: v.queries.length, series: NaN, median: NaN, p95: NaN, min: NaN, max: NaN, timedOutAfterMs: timedOut.get(i) };

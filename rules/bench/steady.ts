@@ -14,7 +14,7 @@ import { formatSpread } from "../../services/bench/stats";
 import { bytesPerSample, liveFootprint, type LiveFootprint } from "./footprint";
 import { buildHistory, type History } from "./history";
 import { measureRules, startRuleServer, type ServerResult } from "./run";
-import { formatMs, timeLoads, variants, type VariantResult } from "../../dashboards/bench/run";
+import { formatDeviation, formatMs, timeLoads, variants, type VariantResult } from "../../dashboards/bench/run";
 import { businessVariants } from "../../dashboards/bench/business";
 import { PROMETHEUS_BIN } from "../../dashboards/testing/prometheus";
 import { locate, PROJECT_ROOT, TOOLS } from "../../scripts/tools/find";
@@ -243,12 +243,10 @@ export function dashboardReport(figures: SizeFigures[], o: SteadyOptions): { tex
     }
     const ops = f.dashboards.ops.variants[0];
     if (f.services >= 120) met &&= ops.timedOutAfterMs === undefined && ops.median <= 100;
-    const dev = (d: { maxDeviation: number; worstTile?: string }) =>
-      Number.isNaN(d.maxDeviation) ? "(not compared: a variant timed out)" : `${(100 * d.maxDeviation).toFixed(2)}%${d.worstTile ? ` [${d.worstTile}]` : ""}`;
     const ratio = (a: VariantResult, b: VariantResult) =>
       b.timedOutAfterMs !== undefined ? "n/a (recorded timed out)" : a.timedOutAfterMs !== undefined ? `> ${(a.timedOutAfterMs / b.median).toFixed(0)}x (timed out)` : `${(a.median / b.median).toFixed(1)}x`;
     out.push(`${f.services} services: ops overview recorded median ${ops.median.toFixed(1)} ms (goal <= 100 ms at 120 services); raw/recorded ${ratio(f.dashboards.ops.variants[1], ops)}; ` +
-      `business raw budgets / recorded ${ratio(f.dashboards.business.variants[1], f.dashboards.business.variants[0])}; tiles differ by at most ${dev(f.dashboards.ops)} (ops) / ${dev(f.dashboards.business)} (business budgets)`);
+      `business raw budgets / recorded ${ratio(f.dashboards.business.variants[1], f.dashboards.business.variants[0])}; tiles differ by at most ${formatDeviation(f.dashboards.ops)} (ops) / ${formatDeviation(f.dashboards.business)} (business budgets)`);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i < 4 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join("  ");
