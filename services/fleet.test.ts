@@ -2,6 +2,10 @@
  * The fleet table is a contract other engineers build on: names, owners, tiers, languages and
  * the local port plan must not drift.
  */
+import * as fs from "fs";
+import * as path from "path";
+import { parseStackConfig, readStackFile } from "../config/load";
+import { serviceThresholds } from "../dashboards/health";
 import { CURRENCIES, DEMO_SERVICE_NAMES, FLEET, fleetService, MERCHANTS } from "./fleet";
 
 test("the fleet has the twelve services of the contract with their team and tier", () => {
@@ -44,4 +48,31 @@ test("the merchant label is bounded to about twenty ids and the currencies are a
   expect(new Set(MERCHANTS).size).toBe(20);
   expect(CURRENCIES).toEqual(["USD", "EUR", "GBP", "CAD", "AUD"]);
   expect(() => fleetService("nope")).toThrow(/unknown service 'nope'; the fleet has: api-gateway/);
+});
+
+/**
+ * A normal day must look green on the ops overview with margin: the 5m error ratio of a young
+ * stack (a few thousand requests) wanders, so the profile's error ratio stays under half the
+ * yellow line of the service's availability SLO. merchant-api at 0.3% (yellow at 0.375%) made
+ * the e2e "every service green" check fail by chance.
+ */
+test("on a normal day every service with an availability SLO errs under half the overview's yellow line", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    const cfg = parseStackConfig(readStackFile(stack).raw, { present: new Set(), required: false }, stack);
+    for (const slo of cfg.slos.filter((s) => s.indicator.type === "availability")) {
+      const fleet = FLEET.find((f) => f.name === slo.service);
+      if (!fleet) continue;
+      const yellow = serviceThresholds(cfg, slo.service).errorRatio.find((s) => s.color === "yellow")!.value!;
+      expect({ stack, service: slo.service, ratio: fleet.profile.errorRatio, belowHalfYellow: fleet.profile.errorRatio <= yellow / 2 })
+        .toEqual({ stack, service: slo.service, ratio: fleet.profile.errorRatio, belowHalfYellow: true });
+    }
+  }
+});
+
+test("merchant-api's Python defaults mirror its fleet profile (latency and error ratio)", () => {
+  const py = fs.readFileSync(path.join(__dirname, "merchant-api", "merchant_api", "config.py"), "utf8");
+  const dflt = (field: string) => Number(new RegExp(`^\\s+${field}: float = ([0-9.]+)`, "m").exec(py)?.[1]);
+  const p = fleetService("merchant-api").profile;
+  expect({ median: dflt("latency_median_ms"), p99: dflt("latency_p99_ms"), errors: dflt("error_ratio") })
+    .toEqual({ median: p.latency.medianMs, p99: p.latency.p99Ms, errors: p.errorRatio });
 });

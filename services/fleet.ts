@@ -92,8 +92,11 @@ const ROWS: Row[] = [
       { method: "POST", path: "/payments/:id/refund", weight: 1, latency: ms(30, 150) },
     ] }],
   // merchant-api is Python: this profile mirrors the defaults in merchant_api/config.py.
+  // 0.1% errors is 0.2x its 99.5% availability budget, as payment-processor's timeouts are of
+  // its own. At 0.3% (0.6x) a 2-minute-old 5m error ratio crossed the overview's yellow line
+  // (0.375%) by chance at 80 r/s: the e2e "all green on a normal day" check caught it.
   ["merchant-api", "merchants", "tier-1", "python", 80, {
-    latency: ms(30, 350), errorRatio: 0.003, errorStatus: 503, routes: [
+    latency: ms(30, 350), errorRatio: 0.001, errorStatus: 503, routes: [
       { method: "GET", path: "/merchants/{merchant_id}", weight: 50 },
       { method: "GET", path: "/merchants/{merchant_id}/balance", weight: 25 },
       { method: "GET", path: "/merchants/{merchant_id}/transactions", weight: 20 },
