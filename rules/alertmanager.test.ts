@@ -17,6 +17,7 @@ import { SECRET_FILES, SUBDIRS } from "../config/conventions";
 import { RECEIVERS, TEMPLATE_FILE, renderAlertmanagerConfig, renderAlertmanagerTemplates } from "../render/alertmanager";
 import { localTopology } from "../render/topology";
 import { optional, skipReason } from "../scripts/tools/find";
+import { freePort } from "../tests/helpers/ports";
 import { amtools, run, stackUnderTest } from "./testing";
 
 const ALERTMANAGER = optional("alertmanager");
@@ -80,14 +81,6 @@ class Receiver {
   stop(): Promise<void> {
     return new Promise((ok) => this.server.close(() => ok()));
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, "127.0.0.1", ok));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((ok) => s.close(ok));
-  return port;
 }
 
 /**

@@ -5,30 +5,19 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
+import { pathOf } from "../../scripts/tools/find";
+import { freePort } from "../../tests/helpers/ports";
 
 /** Binary under test; PROMETHEUS overrides it (e.g. the image's 3.5 built by scripts/setup.sh). */
-export const PROMETHEUS_BIN = process.env.PROMETHEUS ?? "/usr/bin/prometheus";
-export const PROMTOOL_BIN = process.env.PROMTOOL ?? "/usr/bin/promtool";
+export const PROMETHEUS_BIN = pathOf("prometheusDebian");
+export const PROMTOOL_BIN = pathOf("promtoolDebian");
 
 /** A running Prometheus. */
 export interface RunningPrometheus {
   url: string;
   pid: number;
   stop(): Promise<void>;
-}
-
-/** A port that was free a moment ago (the kernel picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts Prometheus on `dataDir` and waits until /-/ready answers 200 (or throws with its log). */

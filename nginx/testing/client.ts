@@ -4,7 +4,6 @@
  */
 import * as http from "http";
 import * as https from "https";
-import * as net from "net";
 
 /** What a test wants to send. */
 export interface Req {
@@ -82,14 +81,3 @@ export function headerCount(res: Res, name: string): number {
   return res.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === name.toLowerCase()).length;
 }
 
-/** A free TCP port on `host` (bound, then released: callers retry if someone takes it first). */
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

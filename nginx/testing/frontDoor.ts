@@ -13,7 +13,8 @@ import type { NginxConfOptions } from "../options";
 import { renderNginxConf } from "../render";
 import { generateSelfSignedCert } from "../selfsigned";
 import { localNginxDirs, localNginxPaths } from "../variants";
-import { freePort, Target } from "./client";
+import { freePorts } from "../../tests/helpers/ports";
+import { Target } from "./client";
 import { RunningNginx, startNginx } from "./nginxProcess";
 import { StandInGrafana, startStandInGrafana } from "../../local/grafana-stand-in/server";
 
@@ -71,7 +72,7 @@ export async function startFrontDoor(setup: FrontDoorSetup = {}): Promise<FrontD
 
   // Free ports can be taken between probe and bind; retry with new ones if that happens.
   for (let attempt = 1; ; attempt++) {
-    const [httpsPort, httpPort, statusPort] = [await freePort(), await freePort(), await freePort()];
+    const [httpsPort, httpPort, statusPort] = await freePorts(3);
     const options: NginxConfOptions = {
       serverName: TEST_SERVER_NAME,
       runAs: "local",

@@ -135,6 +135,14 @@ export function locate(id: ToolId, env: NodeJS.ProcessEnv = process.env): Tool |
   return p ? { label: spec.label, path: p } : null;
 }
 
+/**
+ * The tool's path when found, else the first place it is looked for: for module-level constants
+ * of tools that are always installed (Debian's), where a missing one fails at spawn, naming it.
+ */
+export function pathOf(id: ToolId, env: NodeJS.ProcessEnv = process.env): string {
+  return locate(id, env)?.path ?? env[TOOLS[id].env] ?? TOOLS[id].paths()[0];
+}
+
 /** The tool, or an error naming where it was looked for and the command that provides it. */
 export function require_(id: ToolId): Tool {
   const t = locate(id);
