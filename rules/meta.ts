@@ -12,7 +12,7 @@
  *
  * Every Prometheus scrapes only itself under job="prometheus" and every Alertmanager under
  * job="alertmanager" (render/prometheus.ts); each series says which one through `instance`.
- * Counters are recorded first in the same group (alerts read recorded series, rules/lint.ts).
+ * Counters are recorded first in the same group (alerts read recorded series, rules/lint/alert-recorded-input.ts).
  */
 import { JOBS } from "../config/conventions";
 import type { StackConfig } from "../config/schema";
