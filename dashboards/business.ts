@@ -6,7 +6,7 @@
  * Totals over the selected range use `increase(...[$__range])` in instant queries, so "Revenue
  * processed" is the revenue of exactly the range on screen. The hourly and daily success rates
  * use fixed 1h and 1d windows on purpose: the window IS the definition. Both are listed in the
- * lint's exceptions with that reason (lint.test.ts).
+ * lint's exceptions with that reason (lint/checks.test.ts).
  */
 import { dashboard, type Dashboard } from "./foundation";
 import { GRAFANA_UIDS, METRICS } from "../config/conventions";

@@ -2,7 +2,7 @@
  * Just enough PromQL structure for the lint rules: every series selector with the range window
  * it carries and the function it is the argument of, and every function called.
  *
- * This is not a validator: whether an expression parses at all is promtool's job (lint.test.ts
+ * This is not a validator: whether an expression parses at all is promtool's job (lint/checks.test.ts
  * runs the real parser). It is a scanner that understands strings, label matchers, grouping
  * label lists (by/without/on/ignoring/group_left/group_right), offsets and range brackets, so
  * that `sum by (route) (rate(x_total[5m]))` yields selector x_total, window 5m, inside rate.
