@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PATHS, PORTS } from "../config/conventions";
 import { alertmanagerArgs } from "../render/alertmanager";
-import { ALERTMANAGER_PEERS_SERVICE } from "../render/topology";
+import { ALERTMANAGER_PEERS_SERVICE } from "../platform/addresses";
 import type { Workload } from "../platform/workload";
 import { componentType, type WorkloadComponentArgs } from "./common";
 
@@ -21,7 +21,7 @@ export function alertmanagerWorkload(a: WorkloadComponentArgs): Workload {
     args: alertmanagerArgs(cfg, a.topology, {
       dataDir: CONTAINER_PATHS.alertmanagerDataDir,
       listen: `:${PORTS.alertmanager}`,
-      peers: cfg.replicas.alertmanager > 1 ? Array.from({ length: cfg.replicas.alertmanager }, (_, i) => `alertmanager-${i}.${ALERTMANAGER_PEERS_SERVICE}.${cfg.namespace}.svc.cluster.local:${PORTS.alertmanagerCluster}`) : [],
+      peers: a.topology.alertmanagerPeers,
     }),
     identityEnv: { POD_IP: "status.podIP" },
     ports: [{ name: "web", port: PORTS.alertmanager }],

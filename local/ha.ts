@@ -66,6 +66,7 @@ export function haTopology(base: Topology, p: LocalStackPorts): Topology {
     ...base,
     replicaLabel: haName.prometheus(0),
     alertmanagers: range(HA_ALERTMANAGERS).map((i) => loop(alertmanagerPorts(p, i).web)),
+    alertmanagerPeers: range(HA_ALERTMANAGERS).map((i) => loop(alertmanagerPorts(p, i).cluster)),
     // Each replica scrapes both: identical series on both (exact deduplication), and each sees its peer down.
     prometheusTargets: range(HA_PROMETHEUS_REPLICAS).map((i) => loop(replicaPorts(p, i).prometheus)),
     thanos: {
@@ -105,13 +106,12 @@ export function haPlan(o: LocalStackOptions, cfg: StackConfig, topo: Topology, b
   const thanos = requireTool("thanos").path;
   const p = o.ports;
   const rest = base.filter((s) => s.name !== "prometheus" && s.name !== "alertmanager");
-  const peers = range(HA_ALERTMANAGERS).map((i) => loop(alertmanagerPorts(p, i).cluster));
   const alertmanagers: ProcessSpec[] = range(HA_ALERTMANAGERS).map((i) => {
     const ports = alertmanagerPorts(p, i);
     return {
       name: haName.alertmanager(i),
       command: BINARIES.alertmanager,
-      args: alertmanagerArgs(cfg, topo, { dataDir: dataDir(o, haName.alertmanager(i)), listen: loop(ports.web), peers, cluster: { listen: loop(ports.cluster), advertise: loop(ports.cluster) } }),
+      args: alertmanagerArgs(cfg, topo, { dataDir: dataDir(o, haName.alertmanager(i)), listen: loop(ports.web), peers: topo.alertmanagerPeers, cluster: { listen: loop(ports.cluster), advertise: loop(ports.cluster) } }),
       ports: [ports.web, ports.cluster],
       healthUrl: `http://${loop(ports.web)}/-/ready`,
     };

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { commonLabels } from "../config/conventions";
 import type { StackConfig } from "../config/schema";
 import type { RenderedFile } from "../render/stack";
+import { DOCKER_NETWORK, serviceAddress, serviceHost } from "./addresses";
 import { contentHash } from "./files";
 import { cpuCores, memoryBytes, type DeployedWorkload, type Platform, type Workload } from "./workload";
 import * as path from "path";
@@ -77,7 +78,7 @@ export class DockerPlatform implements Platform {
         entrypoints: w.command,
         command: w.args,
         envs: [...identity, ...env],
-        networksAdvanced: [{ name: this.network.name, aliases: [w.name] }],
+        networksAdvanced: [{ name: this.network.name, aliases: [serviceHost(DOCKER_NETWORK, w.name)] }],
         ports: w.ports.filter((p) => p.public).map((p) => ({ internal: p.port, external: p.public!.hostPort })),
         volumes,
         uploads: pulumi.secret(uploads),
@@ -108,6 +109,6 @@ export class DockerPlatform implements Platform {
       { ...opts, dependsOn: [this.network] },
     );
     created.push(container);
-    return { address: `${w.name}:${w.ports[0]?.port}`, resources: created };
+    return { address: serviceAddress(DOCKER_NETWORK, w.name, w.ports[0]?.port), resources: created };
   }
 }

@@ -28,7 +28,7 @@ import type { StackConfig } from "../config/schema";
 import type { RenderedFile } from "../render/stack";
 import { kubernetesNamespaces } from "../render/topology";
 import { configKey, contentHash } from "./files";
-import { headlessServiceName } from "./names";
+import { headlessServiceName, kubernetesNetwork, serviceAddress } from "./addresses";
 import { allPorts, type DeployedWorkload, type Platform, type Workload } from "./workload";
 
 type Opts = pulumi.CustomResourceOptions;
@@ -194,7 +194,12 @@ export class KubernetesPlatform implements Platform {
         ...Object.entries(w.identityEnv ?? {}).map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
         ...Object.entries(w.env ?? {}).map(([name, value]) => ({ name, value })),
       ],
-      ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port })),
+      // The gossip port is declared too (TCP and UDP, as memberlist uses both): what a pod
+      // listens on is readable from its spec, and the peers Service's ports match a declared one.
+      ports: [
+        ...w.ports.map((p) => ({ name: p.name, containerPort: p.port })),
+        ...(w.peers ? [{ name: "cluster", containerPort: w.peers.port, protocol: "TCP" }, { name: "cluster-udp", containerPort: w.peers.port, protocol: "UDP" }] : []),
+      ],
       volumeMounts: mounts,
       resources: w.resources,
       readinessProbe: probe(3, 10, w.health.readyPath ?? w.health.path),
@@ -343,7 +348,7 @@ export class KubernetesPlatform implements Platform {
     if (w.replicas > 1 && w.kind !== "daemon") {
       created.push(new k8s.policy.v1.PodDisruptionBudget(w.name, { metadata: meta(w.name), spec: { maxUnavailable: 1, selector } }, opts));
     }
-    return { address: `${w.name}.${ns}.svc.cluster.local:${w.ports[0]?.port}`, resources: created };
+    return { address: serviceAddress(kubernetesNetwork(ns), w.name, w.ports[0]?.port), resources: created };
   }
 
   /**

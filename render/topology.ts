@@ -5,7 +5,7 @@
  * this object (addresses and paths); everything else comes from the stack config.
  */
 import { CONTAINER_PATHS, PORTS, THANOS } from "../config/conventions";
-import { headlessServiceName } from "../platform/names";
+import { ALERTMANAGER_PEERS_SERVICE, DOCKER_NETWORK, kubernetesNetwork, memberAddresses, podsSrv, serviceAddress } from "../platform/addresses";
 import type { StackConfig } from "../config/schema";
 import * as path from "path";
 
@@ -20,6 +20,8 @@ export interface Topology {
   replicaLabel: string;
   /** host:port of every Alertmanager replica (Prometheus sends to all; they deduplicate). */
   alertmanagers: string[];
+  /** host:port of every Alertmanager's gossip port when they form a cluster; [] for one Alertmanager. */
+  alertmanagerPeers: string[];
   /**
    * The `prometheus` scrape job: every replica scrapes every replica (itself and its peer), so
    * the replicas hold the same series (the querier then deduplicates them exactly) and each
@@ -110,15 +112,18 @@ export function grafanaPublicUrl(cfg: StackConfig, port: number): string {
 
 /** Topology of the Docker (dev) stack: containers reach each other by alias on one network. */
 export function dockerTopology(cfg: StackConfig): Topology {
+  const at = (workload: string, port: number) => serviceAddress(DOCKER_NETWORK, workload, port);
   return {
     kind: "docker",
     replicaLabel: "prometheus-0",
-    alertmanagers: [`alertmanager:${PORTS.alertmanager}`],
+    alertmanagers: [at("alertmanager", PORTS.alertmanager)],
+    alertmanagerPeers: [],
+    // Prometheus scrapes itself over loopback inside its container.
     prometheusTargets: [`localhost:${PORTS.prometheus}`],
-    prometheus: `prometheus:${PORTS.prometheus}`,
-    grafana: `grafana:${PORTS.grafana}`,
-    nodeExporter: `node-exporter:${PORTS.nodeExporter}`,
-    cadvisor: `cadvisor:${PORTS.cadvisor}`,
+    prometheus: at("prometheus", PORTS.prometheus),
+    grafana: at("grafana", PORTS.grafana),
+    nodeExporter: at("node-exporter", PORTS.nodeExporter),
+    cadvisor: at("cadvisor", PORTS.cadvisor),
     resourceSource: "cadvisor",
     grafanaUrl: grafanaPublicUrl(cfg, cfg.frontDoor.hostHttpsPort),
     // One Prometheus on one host: nothing to deduplicate, Grafana reads it directly.
@@ -136,45 +141,38 @@ export function kubernetesNamespaces(cfg: StackConfig): { main: string; nodeAgen
   return { main: cfg.namespace, nodeAgents: cfg.nodeAgentsNamespace ?? `${cfg.namespace}-node-agents` };
 }
 
-/** DNS name of a Service in the stack's namespace. */
-export function serviceDns(cfg: StackConfig, name: string): string {
-  return `${name}.${cfg.namespace}.svc.cluster.local`;
-}
+export { ALERTMANAGER_PEERS_SERVICE };
 
-/** Headless Service that gives Alertmanager pods stable names for clustering. */
-export const ALERTMANAGER_PEERS_SERVICE = "alertmanager-peers";
+/** Name of the StoreAPI port (gRPC) on the Prometheus sidecars and the Store Gateway. */
+export const STORE_API_PORT_NAME = "grpc";
 
 /**
- * SRV name of a StatefulSet's StoreAPI port on its governing headless Service: Thanos Query
- * resolves it to every pod (not one Service VIP), so it sees each replica on its own.
+ * The global view on kubernetes: Thanos Query over every Prometheus pod's sidecar (and the Store
+ * Gateway), each found through the SRV record of its StoreAPI port on the StatefulSet's headless
+ * Service, which resolves to every pod (not one Service VIP), so Query sees each replica on its own.
  */
-export function storeApiSrv(cfg: StackConfig, workload: string): string {
-  return `dnssrv+_grpc._tcp.${headlessServiceName(workload)}.${cfg.namespace}.svc.cluster.local`;
-}
-
-/** The global view on kubernetes: Thanos Query over every Prometheus pod's sidecar (and the Store Gateway). */
 function kubernetesThanos(cfg: StackConfig): ThanosTopology {
   const lts = cfg.thanos.longTermStorage.enabled;
+  const net = kubernetesNetwork(cfg.namespace);
   return {
-    query: `${serviceDns(cfg, THANOS.query)}:${PORTS.thanosHttp}`,
-    endpoints: [storeApiSrv(cfg, "prometheus"), ...(lts ? [storeApiSrv(cfg, THANOS.store)] : [])],
+    query: serviceAddress(net, THANOS.query, PORTS.thanosHttp),
+    endpoints: [podsSrv(net, "prometheus", STORE_API_PORT_NAME), ...(lts ? [podsSrv(net, THANOS.store, STORE_API_PORT_NAME)] : [])],
     scrape: { sidecar: "discover", query: "discover", ...(lts ? { store: "discover" as const, compact: "discover" as const } : {}) },
   };
 }
 
 /** Topology of the Kubernetes (prod) stack. */
 export function kubernetesTopology(cfg: StackConfig): Topology {
-  const peers = Array.from(
-    { length: cfg.replicas.alertmanager },
-    (_, i) => `alertmanager-${i}.${ALERTMANAGER_PEERS_SERVICE}.${cfg.namespace}.svc.cluster.local:${PORTS.alertmanager}`,
-  );
+  const net = kubernetesNetwork(cfg.namespace);
+  const members = (port: number) => memberAddresses(net, "alertmanager", ALERTMANAGER_PEERS_SERVICE, cfg.replicas.alertmanager, port);
   return {
     kind: "kubernetes",
     replicaLabel: "${POD_NAME}",
-    alertmanagers: peers,
+    alertmanagers: members(PORTS.alertmanager),
+    alertmanagerPeers: cfg.replicas.alertmanager > 1 ? members(PORTS.alertmanagerCluster) : [],
     prometheusTargets: "discover",
-    prometheus: `${serviceDns(cfg, "prometheus")}:${PORTS.prometheus}`,
-    grafana: `${serviceDns(cfg, "grafana")}:${PORTS.grafana}`,
+    prometheus: serviceAddress(net, "prometheus", PORTS.prometheus),
+    grafana: serviceAddress(net, "grafana", PORTS.grafana),
     nodeExporter: null,
     nodeAgentsNamespace: kubernetesNamespaces(cfg).nodeAgents,
     cadvisor: "discover",
@@ -255,6 +253,7 @@ export function localTopology(cfg: StackConfig, stateDir: string, ports: LocalPo
     kind: "local",
     replicaLabel: "local-0",
     alertmanagers: [`127.0.0.1:${ports.alertmanager}`],
+    alertmanagerPeers: [],
     prometheusTargets: [`127.0.0.1:${ports.prometheus}`],
     grafana: null,
     grafanaStandIn: `127.0.0.1:${ports.grafana}`,

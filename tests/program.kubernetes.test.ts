@@ -297,3 +297,64 @@ describe("prod stack on Kubernetes", () => {
     expect(run.outputs.grafanaUrl).toBe("https://grafana.internal.example.com");
   });
 });
+
+/**
+ * The addresses the rendered configs and container args use all come from platform/addresses.ts,
+ * and each must name an object the Kubernetes adapter created: a Service with that port, a
+ * StatefulSet pod under its governing Service, or a headless Service with that named port.
+ */
+describe("every in-cluster address the stack uses names an object it creates", () => {
+  const ADDRESS = /(dnssrv\+_([a-z0-9-]+)\._tcp\.)?([a-z0-9.-]+)\.svc\.cluster\.local(?::(\d+))?/g;
+  const used = () => {
+    const texts = [
+      ...ofType(run, K.cm).flatMap((cm) => Object.values(cm.inputs.data ?? {}) as string[]),
+      ...WORKLOADS().flatMap((w) => w.inputs.spec.template.spec.containers.flatMap((c: any) => [...(c.args ?? []), ...(c.command ?? [])])),
+    ];
+    return [...new Set(texts.flatMap((t) => [...t.matchAll(ADDRESS)].map((m) => m[0])))].sort();
+  };
+  const services = () => ofType(run, K.svc).map((s) => s.inputs);
+  const service = (name: string, ns: string) => services().find((s) => s.metadata.name === name && s.metadata.namespace === ns);
+
+  /** Why `address` points at nothing the stack created, or null when it resolves. */
+  const unresolved = (address: string): string | null => {
+    const m = /^(?:dnssrv\+_([a-z0-9-]+)\._tcp\.)?([a-z0-9.-]+)\.svc\.cluster\.local(?::(\d+))?$/.exec(address)!;
+    const [, srvPort, host, port] = m;
+    const parts = host.split(".");
+    if (parts.length === 2) {
+      const [name, ns] = parts;
+      const svc = service(name, ns);
+      if (!svc) return `no Service ${ns}/${name}`;
+      if (srvPort) return svc.spec.clusterIP === "None" && svc.spec.ports.some((p: any) => p.name === srvPort) ? null : `Service ${ns}/${name} is not headless with a port named ${srvPort}`;
+      return svc.spec.ports.some((p: any) => p.port === Number(port)) ? null : `Service ${ns}/${name} has no port ${port}`;
+    }
+    if (parts.length === 3) {
+      const [pod, governing, ns] = parts;
+      const [, workload, ordinal] = /^(.*)-(\d+)$/.exec(pod) ?? [];
+      const sts = ofType(run, K.sts).find((s) => s.inputs.metadata.name === workload && s.inputs.metadata.namespace === ns);
+      if (!sts) return `no StatefulSet ${ns}/${workload}`;
+      if (sts.inputs.spec.serviceName !== governing || !service(governing, ns)) return `StatefulSet ${workload} is not governed by a Service ${governing}`;
+      if (Number(ordinal) >= sts.inputs.spec.replicas) return `StatefulSet ${workload} has ${sts.inputs.spec.replicas} replicas, no pod ${ordinal}`;
+      const ports = sts.inputs.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.containerPort));
+      return ports.includes(Number(port)) ? null : `pod ${pod} has no port ${port}`;
+    }
+    return `cannot read ${address}`;
+  };
+
+  test("the addresses are there to check (Alertmanager members, Services, SRV records)", () => {
+    const all = used();
+    expect(all.some((a) => a.startsWith("alertmanager-2.alertmanager-peers."))).toBe(true);
+    expect(all.some((a) => a.startsWith("dnssrv+_grpc._tcp.prometheus-headless."))).toBe(true);
+    expect(all.some((a) => a.startsWith("grafana.monitoring.svc.cluster.local:"))).toBe(true);
+  });
+
+  test("each resolves to a Service, a StatefulSet pod or a headless Service's named port", () => {
+    expect(used().map((a) => [a, unresolved(a)]).filter(([, why]) => why !== null)).toEqual([]);
+  });
+
+  test("and the check reports an address that resolves to nothing", () => {
+    expect(unresolved("alertmanager-3.alertmanager-peers.monitoring.svc.cluster.local:9094")).toBe("StatefulSet alertmanager has 3 replicas, no pod 3");
+    expect(unresolved("dnssrv+_grpc._tcp.prometheus.monitoring.svc.cluster.local")).toBe("Service monitoring/prometheus is not headless with a port named grpc");
+    expect(unresolved("grafana.monitoring.svc.cluster.local:9999")).toBe("Service monitoring/grafana has no port 9999");
+    expect(unresolved("grafana.elsewhere.svc.cluster.local:3000")).toBe("no Service elsewhere/grafana");
+  });
+});
