@@ -24,7 +24,9 @@
  * 1d and 3d windows need); everything else starts there.
  */
 import type { StackConfig } from "../../config/schema";
-import { HTTP_DURATION_BUCKETS, JOBS, METRICS } from "../../config/conventions";
+import { HTTP_DURATION_BUCKETS, JOBS, METRICS, PORTS } from "../../config/conventions";
+import { DOCKER_NETWORK, serviceAddress } from "../../platform/addresses";
+import { dockerTopology } from "../../render/topology";
 import { FLEET } from "../../services/fleet";
 import { errorBudget } from "../slo-math";
 import { fmtLabels, leText, lognormal, type Family, type Labels } from "../../dashboards/testing/model";
@@ -83,7 +85,7 @@ export function weekServices(cfg: StackConfig, seed: number): WeekService[] {
       name: svc.name,
       team: svc.team,
       tier: svc.tier,
-      instance: svc.targets?.[0] ?? `${svc.name}:8080`,
+      instance: svc.targets?.[0] ?? serviceAddress(DOCKER_NETWORK, svc.name, PORTS.service),
       language: fleet.language,
       rps: fleet.trafficRps,
       errorStatus: String(fleet.profile.errorStatus),
@@ -277,7 +279,7 @@ export function weekFamilies(o: WeekOptions): Family[] {
       return (
         services.map((svc) => line("up", target(svc), sim.get(svc.name)!.up[k], t)).join("") +
         hosts.map((instance) => line("up", { job: JOBS.nodeExporter, instance }, 1, t)).join("") +
-        [{ job: JOBS.prometheus, instance: "localhost:9090" }, { job: JOBS.alertmanager, instance: "alertmanager:9093" }, { job: JOBS.cadvisor, instance: "cadvisor:8080" }].map((l) => line("up", l, 1, t)).join("")
+        [selfInstances(o).prometheus, selfInstances(o).alertmanager, selfInstances(o).cadvisor].map((l) => line("up", l, 1, t)).join("")
       );
     },
   };
@@ -303,9 +305,20 @@ export function weekFamilies(o: WeekOptions): Family[] {
 
 type Line = (name: string, l: Labels, v: number, t: number) => string;
 
+/** The stack's own targets as the docker stack scrapes them (addresses from its topology). */
+function selfInstances(o: WeekOptions): Record<"prometheus" | "alertmanager" | "cadvisor", Labels> {
+  const topo = dockerTopology(o.cfg);
+  return {
+    prometheus: { job: JOBS.prometheus, instance: (topo.prometheusTargets as string[])[0] },
+    alertmanager: { job: JOBS.alertmanager, instance: topo.alertmanagers[0] },
+    cadvisor: { job: JOBS.cadvisor, instance: topo.cadvisor as string },
+  };
+}
+
 /** cAdvisor's container series, relabelled as the docker stack's scrape config does (service, pod). */
 function cadvisorFamilies(o: WeekOptions, services: WeekService[], sim: Map<string, ServiceSeries>, idx: (t: number) => number, line: Line): Family[] {
-  const labels = (svc: WeekService): Labels => ({ job: JOBS.cadvisor, instance: "cadvisor:8080", service: svc.name, pod: svc.name });
+  const cadvisor = selfInstances(o).cadvisor;
+  const labels = (svc: WeekService): Labels => ({ ...cadvisor, service: svc.name, pod: svc.name });
   const fam = (name: string, type: Family["type"], value: (svc: WeekService, s: ServiceSeries, k: number) => number | null): Family => ({
     name,
     type,
@@ -395,8 +408,7 @@ function hostFamilies(o: WeekOptions, line: Line): Family[] {
 
 /** Prometheus' and Alertmanager's own series: healthy, and the TSDB's age (the history guard). */
 function selfFamilies(o: WeekOptions, line: Line): Family[] {
-  const prom = { job: JOBS.prometheus, instance: "localhost:9090" };
-  const am = { job: JOBS.alertmanager, instance: "alertmanager:9093" };
+  const { prometheus: prom, alertmanager: am } = selfInstances(o);
   const gauge = (name: string, l: Labels, v: (t: number) => number, fromWarmup = false): Family => ({
     name,
     type: "gauge",
@@ -412,8 +424,8 @@ function selfFamilies(o: WeekOptions, line: Line): Family[] {
     gauge("prometheus_tsdb_lowest_timestamp_seconds", prom, () => o.warmupFromS, true),
     counter("prometheus_rule_evaluation_failures_total", { ...prom, rule_group: "slo.rules.yml;slo" }, 0),
     counter("prometheus_rule_group_iterations_missed_total", { ...prom, rule_group: "slo.rules.yml;slo" }, 0),
-    counter("prometheus_notifications_sent_total", { ...prom, alertmanager: "http://alertmanager:9093/api/v2/alerts" }, 0.1),
-    counter("prometheus_notifications_errors_total", { ...prom, alertmanager: "http://alertmanager:9093/api/v2/alerts" }, 0),
+    counter("prometheus_notifications_sent_total", { ...prom, alertmanager: `http://${am.instance}/api/v2/alerts` }, 0.1),
+    counter("prometheus_notifications_errors_total", { ...prom, alertmanager: `http://${am.instance}/api/v2/alerts` }, 0),
     counter("prometheus_notifications_dropped_total", prom, 0),
     gauge("prometheus_notifications_alertmanagers_discovered", prom, () => 1),
     gauge("prometheus_config_last_reload_successful", prom, () => 1),
