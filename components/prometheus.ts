@@ -60,11 +60,16 @@ export function prometheusWorkload(a: WorkloadComponentArgs): Workload {
     // which includes POST /-/quit and /-/reload (--web.enable-lifecycle, kept for the local
     // stack's reloads). Components added beside Prometheus (e.g. a query layer) add themselves here.
     allowFrom: ["grafana"],
-    // Kubernetes service discovery of the services' endpoints and the node agents' pods.
-    clusterRead: [
-      { apiGroups: [""], resources: ["nodes", "nodes/metrics", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
-      { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
-    ],
+    // Kubernetes service discovery of the services' endpoints and the node agents' pods (where
+    // targets are discovered; Docker's are static and it has no cluster API to grant).
+    ...(a.topology.kind === "kubernetes"
+      ? {
+          clusterRead: [
+            { apiGroups: [""], resources: ["nodes", "nodes/metrics", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
+            { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+          ],
+        }
+      : {}),
     // Time to flush the head block and WAL on shutdown.
     terminationGracePeriodSeconds: 300,
     ...(globalView

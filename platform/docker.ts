@@ -30,10 +30,7 @@ export class DockerPlatform implements Platform {
   }
 
   deploy(w: Workload, parent: pulumi.Resource): DeployedWorkload {
-    if (w.sidecars?.length) {
-      // A second container would not share the first one's network, volume or lifecycle here.
-      throw new Error(`platform docker cannot run sidecar containers (workload "${w.name}": ${w.sidecars.map((c) => c.name).join(", ")}); they need a pod (platform kubernetes)`);
-    }
+    rejectUnsupported(w);
     const opts = { parent };
     const created: pulumi.Resource[] = [];
     let imageId: pulumi.Input<string>;
@@ -111,4 +108,26 @@ export class DockerPlatform implements Platform {
     created.push(container);
     return { address: serviceAddress(DOCKER_NETWORK, w.name, w.ports[0]?.port), resources: created };
   }
+}
+
+/**
+ * Fields this adapter cannot honour, as one error naming each, thrown before anything is
+ * created. What it does with the others: `kind` daemon is one container on the one host,
+ * `peers` of a single replica have nobody to gossip with, `allowFrom` by workload name is the
+ * stack's private bridge network (only its own containers; only a public port is published),
+ * `readOnlyRootFilesystem` is not applied (Docker refuses uploads into a read-only root).
+ */
+function rejectUnsupported(w: Workload): void {
+  const problems: string[] = [];
+  if (w.replicas !== 1) problems.push(`replicas: got ${w.replicas}; one Docker host runs one container per workload (replicas above 1 need platform kubernetes)`);
+  if (w.sidecars?.length) {
+    // A second container would not share the first one's network, volume or lifecycle here.
+    problems.push(`platform docker cannot run sidecar containers (workload "${w.name}": ${w.sidecars.map((c) => c.name).join(", ")}); they need a pod (platform kubernetes)`);
+  }
+  if (w.clusterRead?.length) problems.push("clusterRead: there is no cluster API to grant reading on Docker; set it only where targets are discovered (platform kubernetes)");
+  const perPort = Array.isArray(w.allowFrom) ? w.allowFrom.filter((a) => typeof a !== "string") : [];
+  if (perPort.length) {
+    problems.push(`allowFrom: per-port rules (${perPort.map((a) => `${a.from} to ${a.ports.join(", ")}`).join("; ")}) cannot be enforced on one bridge network; allow by workload name`);
+  }
+  if (problems.length) throw new Error(`workload "${w.name}" cannot run on Docker as described:\n  - ${problems.join("\n  - ")}`);
 }

@@ -185,4 +185,72 @@ describe("docker", () => {
     const side = { name: "thanos-sidecar", image: "quay.io/thanos/thanos:v0.42.4", args: [], ports: [], health: { path: "/", port: 10902 }, resources: w.resources, mounts: {} };
     expect(() => platform.deploy({ ...w, sidecars: [side] }, undefined as never)).toThrow(/platform docker cannot run sidecar containers \(workload "prometheus": thanos-sidecar\)/);
   });
+
+  test("it refuses every other field it cannot honour, all named in one error, before creating anything", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    const created: string[] = [];
+    await pulumi.runtime.setMocks({ newResource: (a) => (created.push(a.name), { id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "monitoring-stack", "dev", false);
+    const { DockerPlatform } = await import("../platform/docker");
+    const { stackConfig } = await import("./helpers/render-tmp");
+    const platform = new DockerPlatform(stackConfig("dev"));
+    await new Promise((r) => setTimeout(r, 50)); // the network registers asynchronously
+    const before = created.length;
+    const w = { name: "prometheus", kind: "stateful" as const, replicas: 2, image: "prom/prometheus:v3.5.0", args: [], ports: [], files: [], health: { path: "/", port: 9090 }, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } };
+    const bad = { ...w, clusterRead: [{ apiGroups: [""], resources: ["pods"], verbs: ["list" as const] }], allowFrom: ["grafana", { from: "thanos-query", ports: ["grpc"] }] };
+    let message = "";
+    try {
+      platform.deploy(bad, undefined as never);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split("\n")).toEqual([
+      'workload "prometheus" cannot run on Docker as described:',
+      "  - replicas: got 2; one Docker host runs one container per workload (replicas above 1 need platform kubernetes)",
+      "  - clusterRead: there is no cluster API to grant reading on Docker; set it only where targets are discovered (platform kubernetes)",
+      "  - allowFrom: per-port rules (thanos-query to grpc) cannot be enforced on one bridge network; allow by workload name",
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(created.length).toBe(before);
+  });
+
+  test("the dev stack's own workloads ask nothing of Docker it cannot honour (the program deploys)", async () => {
+    const { runProgram } = await import("./helpers/pulumi-program");
+    const run = await runProgram("dev");
+    expect(run.error).toBeUndefined();
+    expect(run.resources.filter((r) => r.type === "docker:index/container:Container").length).toBeGreaterThan(5);
+  }, 120_000);
+});
+
+describe("kubernetes", () => {
+  test("the Kubernetes adapter refuses what Pod Security and NetworkPolicy cannot admit, all named in one error, before creating anything", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    const created: string[] = [];
+    await pulumi.runtime.setMocks({ newResource: (a) => (created.push(a.name), { id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "monitoring-stack", "prod", false);
+    const { KubernetesPlatform } = await import("../platform/kubernetes");
+    const { stackConfig } = await import("./helpers/render-tmp");
+    const platform = new KubernetesPlatform(stackConfig("prod"));
+    await new Promise((r) => setTimeout(r, 50)); // the namespace registers asynchronously
+    const before = created.length;
+    const w = { name: "probe", kind: "stateless" as const, replicas: 1, image: "prom/prometheus:v3.5.0", args: [], ports: [], files: [], health: { path: "/", port: 9090 }, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } };
+    const messageOf = (f: () => unknown) => {
+      try {
+        f();
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(messageOf(() => platform.deploy(w, undefined as never)).split("\n")).toEqual([
+      'workload "probe" cannot run on Kubernetes as described:',
+      '  - runAsUser: got nothing; the stack\'s namespace enforces Pod Security "restricted", which admits only non-root pods: set a non-zero uid',
+    ]);
+    const hostNet = { ...w, runAsUser: 65534, host: { network: true, mounts: [] }, bindsLowPorts: true, allowFrom: ["prometheus"] };
+    expect(messageOf(() => platform.deploy(hostNet, undefined as never)).split("\n")).toEqual([
+      'workload "probe" cannot run on Kubernetes as described:',
+      "  - bindsLowPorts: a host-network pod would change the node's sysctl; not allowed with host.network",
+      "  - allowFrom: NetworkPolicy does not apply to host-network pods; guard the port on the node instead",
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(created.length).toBe(before);
+  });
 });
