@@ -10,6 +10,7 @@
 import { GRAFANA_UIDS } from "../../config/conventions";
 import { localStackConfig } from "../../local/config";
 import { checkQueriesReturnData, DASHBOARD_FILES, evaluateQueries, overviewHealth, panelQueries, renderDashboards, variableValues } from "../../dashboards";
+import { serviceThresholds } from "../../dashboards/health";
 import { SERVICE_VALUES_QUERY } from "../../dashboards/service-deep-dive";
 import { waitFor } from "./api";
 import { stackInfo } from "./stack-env";
@@ -72,6 +73,14 @@ test("business metrics: every panel query returns data", async () => {
 
 test("the ops overview shows every service green while nothing is wrong", async () => {
   const health = await overviewHealth(cfg, prom, RANGE);
+  // The margins, in every run's log: each SLO service's error ratio and p99 as a share of its yellow line.
+  const margins = cfg.slos.map((s) => s.service).filter((s, i, all) => all.indexOf(s) === i).map((service) => {
+    const t = serviceThresholds(cfg, service);
+    const yellow = (steps: typeof t.errorRatio) => steps.find((x) => x.color === "yellow")?.value ?? NaN;
+    const sig = health[service]?.signals ?? {};
+    return `${service} errors ${(((sig.errorRatio ?? NaN) / yellow(t.errorRatio)) * 100).toFixed(0)}%, p99 ${(((sig.p99Seconds ?? NaN) / yellow(t.p99Seconds)) * 100).toFixed(0)}%`;
+  });
+  process.stdout.write(`ops overview, share of the yellow line: ${margins.join("; ")}\n`);
   const notGreen = Object.entries(health).filter(([, h]) => h.health !== "green").map(([s, h]) => `${s}: ${h.health} ${JSON.stringify(h.signals)}`);
   expect(notGreen).toEqual([]);
   expect(Object.keys(health).sort()).toEqual(SERVICES);
