@@ -24,6 +24,7 @@ import { clearFault, injectFault, memoryStatus, releaseMemoryChaos, startMemoryC
 import { fetchIncidents } from "../receivers/client";
 import type { MemoryChaosStatus } from "../../services/lib/memory-ballast";
 import { LocalView } from "./local-view";
+import { ServingWatch } from "./serving";
 import { Observer, currentAlerts, queryValue, type DrillEndpoints } from "./observer";
 import { drillAlerts, evaluate, evaluateOom, hostAlert, notifiedNames } from "./verdict";
 import { Timeline, type DrillEvent } from "./timeline";
@@ -304,16 +305,14 @@ export async function oomDrill(cfg: StackConfig, ep: DrillEndpoints, o: DrillOpt
   const admin = { adminUrl: ep.adminUrl };
   const sel = `{service="${o.service}"}`;
   const local = ep.stateDir ? new LocalView(ep.stateDir, o.service) : null;
-  let answering = true;
+  const serving = new ServingWatch(t, o.service);
   const obs = new Observer(t, ep, cfg, async () => {
     let serviceValue: number | undefined;
     try {
       serviceValue = ((await memoryStatus(o.service, admin)) as MemoryChaosStatus).ratio;
-      if (!answering) t.add("recovered", `${o.service} answers again`);
-      answering = true;
+      serving.answered();
     } catch {
-      if (answering) t.add("info", `${o.service}'s admin API does not answer (killed, or starting)`);
-      answering = false;
+      serving.failed();
     }
     return { serviceValue, prometheusValue: await queryValue(ep.prometheusUrl, `max(${RECORDED.memoryRatio}${sel})`) };
   });
@@ -357,7 +356,7 @@ export async function oomDrill(cfg: StackConfig, ep: DrillEndpoints, o: DrillOpt
   const isKilled = () => !!t.first("oom_kill") || !!t.first("oom_counted");
   const alertFired = () => t.events.some((e) => e.kind === "alert_firing" && e.data?.name === "ContainerOOMKilled" && e.data?.service === o.service);
   const notified = () => !ep.receiversUrl || t.events.some((e) => e.kind === "notification" && e.data?.alertname === "ContainerOOMKilled" && e.data?.action !== "resolve" && e.data?.action !== "resolved");
-  const back = () => answering && (!local || !!t.first("restart"));
+  const back = () => serving.isAnswering && (!local || !!t.first("restart"));
   const seen = async () => {
     watchLocal();
     await counted();
