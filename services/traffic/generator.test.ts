@@ -61,6 +61,17 @@ test("it holds each configured rate open-loop, stops at its duration, and the se
   expect((await totalCounted(ledger.url)) - before.ledger).toBe(l.completed);
 });
 
+test("a stalled event loop does not send past the schedule: at most rate x duration", async () => {
+  const generator = new TrafficGenerator({ targets: [{ service: "ledger", baseUrl: ledger.url, rps: 200 }], durationSeconds: 0.3, seed: 7 });
+  generator.start();
+  // Block the loop past the end: the 5 ms tick and the stop timer are then both due, the tick first.
+  const until = performance.now() + 450;
+  while (performance.now() < until);
+  const report = await generator.done;
+  expect(report.targets[0].sent + report.targets[0].dropped).toBeLessThanOrEqual(60);
+  expect(report.targets[0].sent).toBeGreaterThanOrEqual(55);
+});
+
 test("a slow target does not slow the schedule: requests beyond maxInFlight are dropped and counted", async () => {
   // A server that never answers within the run: a closed-loop client would send ~maxInFlight requests only.
   const held: http.ServerResponse[] = [];

@@ -140,7 +140,10 @@ export class TrafficGenerator {
   }
 
   private tick(): void {
-    const elapsed = (performance.now() - this.startedAt) / 1000;
+    // Capped at the duration: after a stall of the event loop (a busy CI machine), the interval's
+    // tick can run before the stop timer although both are due, and an uncapped schedule then
+    // sends the stall's share past the end (CI: 616 requests on a 3 s schedule of 600).
+    const elapsed = Math.min((performance.now() - this.startedAt) / 1000, this.options.durationSeconds);
     for (const run of this.runs) {
       const due = Math.floor(run.spec.rps * elapsed) - run.sent - run.dropped;
       for (let i = 0; i < due; i++) {
