@@ -44,7 +44,11 @@ def test_after_300_concurrent_requests_the_counter_deltas_equal_the_requests_by_
             + [("/merchants/not-listed", 404)] * 70 + [("/merchants/BAD!", 400)] * 50)
 
     async def run() -> list[int]:
-        async with httpx.AsyncClient(base_url=server.url, limits=httpx.Limits(max_connections=100)) as client:
+        # A counting test, not a speed test: httpx's default 5 s also bounds the wait for a pooled
+        # connection, and on CI's busy machine (pytest beside the unit phase and four stacks) the
+        # last of 300 requests queued longer than that (httpx.PoolTimeout). Still bounded.
+        timeout = httpx.Timeout(60.0)
+        async with httpx.AsyncClient(base_url=server.url, limits=httpx.Limits(max_connections=100), timeout=timeout) as client:
             responses = await asyncio.gather(*(client.get(path) for path, _ in plan))
             return [r.status_code for r in responses]
 
