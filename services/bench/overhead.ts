@@ -8,21 +8,26 @@
  * - Figure: the server's OWN CPU time per request (schedstat run time of all its threads, ns, see
  *   cpu.ts) — not wall-clock throughput, which other work on a shared machine moves by ±15% from
  *   round to round while the CPU a request costs moves far less.
- * - Design, "concurrent" (the default): in every round BOTH services are loaded at once, each by
- *   its own wrk, sharing CPU 0; the round's paired figure is on/off - 1 and on - off from the same
- *   two seconds. On this VM the CPU a request costs drifts with nothing else running (Node 34 to
- *   68 us/request between rounds seconds apart, the host's doing), and a drift hits both services
- *   of a concurrent round alike, where in the interleaved design it lands on whichever mode ran
- *   then. The price: the two services take turns on one core (each waits for the CPU about half of
- *   the round, printed as contention), so each request may find its caches colder than alone; both
- *   modes pay that, and the figure is their difference. Which service's wrk starts first
- *   alternates by round.
- * - Design "abba" (`--design abba`, the earlier one, kept to compare): one service loaded at a
- *   time, rounds in ABBA blocks (on,off,off,on then off,on,on,off, ...), each block one paired
- *   figure from rounds seconds apart. Two idle-machine runs of it gave intervals 6-16 points wide.
- * - Process pairs: the concurrent design starts a FRESH pair of services `pairs` times and
- *   measures `blocks` rounds on each. A process keeps the speed its JIT and memory layout gave it
- *   for its lifetime: two runs of 32 rounds on one pair each gave Node +3.8% [2.8, 6.3] and
+ * - Design "abba" (the default since 2026-12-04): the issue's method. One service is loaded at a
+ *   time, alone on CPU 0 (the other one idles), in rounds seconds apart ordered ABBA or BAAB, so a
+ *   drift of the host that is linear over the block cancels in its paired figure
+ *   (on/off - 1 over the block's rounds, request-weighted), on many fresh process pairs
+ *   (below). Which mode starts first and which block order a pair gets run through all four
+ *   combinations every four pairs (pairOrder), because both matter: in the first 40-pair run the
+ *   process started second cost ~4% less CPU per request whatever its mode, and a round right after
+ *   the warm-up more than the middle ones. Balanced, those cancel; unbalanced, either would be read
+ *   as overhead.
+ * - Design "concurrent" (`--design concurrent`, the default until 2026-12-04): BOTH services
+ *   loaded at once, each by its own wrk, sharing CPU 0; the paired figure is on/off - 1 from the
+ *   same two seconds, so a drift hits both alike. But each service then waits for the CPU about
+ *   half of the round while the other one runs on its core and evicts its caches, which is not the
+ *   layout the goal is about: the same host and hour measured payment-processor at +4.13% [+1.29,
+ *   +6.54] this way and −0.59% [−4.79, +1.63] alone (services/README.md). What it shows is the cost
+ *   on a core shared with a second busy process: the metrics' extra code and data are what gets
+ *   evicted between turns. Kept, to measure that case.
+ * - Process pairs: both designs start a FRESH pair of services `pairs` times and measure
+ *   `blocks` paired units (ABBA blocks, or concurrent rounds) on each. A process keeps the
+ *   speed its JIT and memory layout gave it for its lifetime: two runs of 32 rounds on one pair each gave Node +3.8% [2.8, 6.3] and
  *   +0.0% [-1.3, 0.6] — tight intervals that did not overlap. The interval is therefore a
  *   two-level bootstrap (pairs, then rounds within a pair: stats.ts), which widens by what
  *   differs between process pairs instead of pretending the rounds are independent.
@@ -106,7 +111,7 @@ export interface OverheadPlan {
   path: string;
   nodeMain?: string;
   design: OverheadDesign;
-  /** Fresh process pairs (concurrent design; abba uses one pair). */
+  /** Fresh process pairs. */
   pairs: number;
   /** Paired units: concurrent rounds, or ABBA blocks of four rounds. */
   blocks: number;
@@ -131,6 +136,15 @@ export function metricsEnabledFor(mode: Mode, aa = false): boolean {
 /** The order of rounds in block `b`: ABBA, then BAAB, alternating. */
 export function blockOrder(b: number): Mode[] {
   return b % 2 === 0 ? ["on", "off", "off", "on"] : ["off", "on", "on", "off"];
+}
+
+/**
+ * Which mode process pair `pair` starts (and warms) first, and the index its ABBA blocks count
+ * from: start order alternates every pair, block order every two, so four consecutive pairs hold
+ * every combination once (a process's start order and a round's position both move its cost).
+ */
+export function pairOrder(pair: number): { first: Mode; firstBlock: number } {
+  return { first: pair % 2 === 0 ? "on" : "off", firstBlock: Math.floor(pair / 2) % 2 };
 }
 
 /**
@@ -166,7 +180,8 @@ export function judge(goal: OverheadGoal, percent: Interval, us: Interval): bool
 }
 
 export async function measureOverhead(plan: OverheadPlan, log: (line: string) => void): Promise<OverheadResult> {
-  const pairs = plan.design === "abba" ? 1 : plan.pairs;
+  const pairs = plan.pairs;
+  if (pairs * plan.blocks < 3) throw new Error(`${plan.service}: ${pairs} pair(s) x ${plan.blocks} block(s) give fewer than 3 paired figures: no interval; raise --pairs or --blocks`);
   const rounds: OverheadRound[] = [];
   const percents: number[][] = [];
   const uses: number[][] = [];
@@ -206,18 +221,17 @@ async function measurePair(plan: OverheadPlan, pair: number, pairs: number, log:
       started.push(p);
       return p;
     };
-    // Which one starts first alternates with the pair (allocation order, ports).
-    const first = pair % 2 === 0;
-    const a = await start(first ? "on" : "off");
-    const b = await start(first ? "off" : "on");
-    const services: Record<Mode, ServiceProcess> = first ? { on: a, off: b } : { on: b, off: a };
+    // Which one starts (and warms) first alternates with the pair (allocation order, ports).
+    const order = pairOrder(pair);
+    const second: Mode = order.first === "on" ? "off" : "on";
+    const services = { [order.first]: await start(order.first), [second]: await start(second) } as Record<Mode, ServiceProcess>;
     const url = (mode: Mode) => `${services[mode].url}${plan.path}`;
     const load = (modes: readonly Mode[], seconds: number) =>
       Promise.all(modes.map((mode) => runWrk({ url: url(mode), script: plan.script, seconds, connections: plan.connections, cpu: "1" })));
     // Warm-up: JIT, connection pools, first-request allocations, every label child created;
     // in the concurrent design under the same sharing of CPU 0 as the rounds.
     if (plan.design === "concurrent") await load(["on", "off"], plan.warmupSeconds);
-    else for (const mode of ["on", "off"] as const) await load([mode], plan.warmupSeconds);
+    else for (const mode of [order.first, second]) await load([mode], plan.warmupSeconds);
 
     const statStart = { on: statCpuSeconds(services.on.pid), off: statCpuSeconds(services.off.pid) };
     let runNs = 0;
@@ -232,7 +246,7 @@ async function measurePair(plan: OverheadPlan, pair: number, pairs: number, log:
     let retries = 0;
     for (let block = 0; block < plan.blocks; block++) {
       const inBlock: OverheadRound[] = [];
-      for (const modes of roundsOfBlock(plan.design, block)) {
+      for (const modes of roundsOfBlock(plan.design, plan.design === "abba" ? order.firstBlock + block : block)) {
         const before = modes.map((mode) => readCpu(services[mode].pid));
         const t0 = process.hrtime.bigint();
         const results = await load(modes, plan.roundSeconds);

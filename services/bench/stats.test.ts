@@ -1,4 +1,4 @@
-import { blockOrder, containsZero, judge, metricsEnabledFor, pairBlock, roundsOfBlock } from "./overhead";
+import { blockOrder, containsZero, judge, metricsEnabledFor, pairBlock, pairOrder, roundsOfBlock } from "./overhead";
 import { median, overlaps, quantile, spread, tInterval } from "./stats";
 
 describe("benchmark statistics", () => {
@@ -47,6 +47,24 @@ describe("overhead design", () => {
     expect(roundsOfBlock("concurrent", 0)).toEqual([["on", "off"]]);
     expect(roundsOfBlock("concurrent", 1)).toEqual([["off", "on"]]);
     expect(roundsOfBlock("abba", 1)).toEqual([["off"], ["on"], ["on"], ["off"]]);
+  });
+
+  it("four consecutive process pairs hold every start order x block order once, so neither is read as overhead", () => {
+    // A process's start order and a round's position both moved its CPU per request by a few
+    // percent in the first 40-pair run; tied together (start first = ABBA) they would not cancel.
+    const cells = [0, 1, 2, 3].map((pair) => {
+      const { first, firstBlock } = pairOrder(pair);
+      return `${first} first, ${blockOrder(firstBlock).join(",")}`;
+    });
+    expect(new Set(cells).size).toBe(4);
+    expect(cells).toContain("on first, on,off,off,on");
+    expect(cells).toContain("on first, off,on,on,off");
+    expect(cells).toContain("off first, on,off,off,on");
+    expect(cells).toContain("off first, off,on,on,off");
+    // ... and it repeats every four pairs: over 40 pairs, each mode at each position 20 times.
+    const atPosition = [0, 1, 2, 3].map((pos) => Array.from({ length: 40 }, (_, pair) => blockOrder(pairOrder(pair).firstBlock)[pos]).filter((m) => m === "on").length);
+    expect(atPosition).toEqual([20, 20, 20, 20]);
+    expect(Array.from({ length: 40 }, (_, pair) => pairOrder(pair).first).filter((m) => m === "on").length).toBe(20);
   });
 
   it("a concurrent round pairs its two measurements", () => {
