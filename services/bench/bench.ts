@@ -50,8 +50,9 @@ type ServiceName = keyof typeof GOALS;
  * [-1.05, 3.27] and [-0.03, 5.52], Python [2.29, 4.34] and [2.79, 4.24]; Node with 40 pairs
  * [-3.25, 2.24] and [-2.23, 3.25], with 80 (~22 minutes) [0.27, 3.94]. The width follows
  * 1/sqrt(pairs). Those are the concurrent design's figures; there Node's upper bound against its
- * 3% goal was set by its ~2-4% cost on a shared core. Alone on the core (abba, one block a pair),
- * 40 Node pairs gave [-4.79, +1.63] (13 minutes), and Node's cost is not what sets the bound.
+ * 3% goal was set by its ~2-4% cost. Alone on the core (abba, one block a pair), 40 Node pairs
+ * (13 minutes) gave an A/A interval of [-1.33, +0.49] and the overhead [+2.14, +4.25]: about twice
+ * the precision of 80 concurrent pairs in less time.
  */
 export const DEFAULT_PAIRS: Record<OverheadDesign, Record<ServiceName, number>> = {
   abba: { "payment-processor": 40, "merchant-api": 24 },

@@ -13,21 +13,22 @@
  *   drift of the host that is linear over the block cancels in its paired figure
  *   (on/off - 1 over the block's rounds, request-weighted), on many fresh process pairs
  *   (below). Which mode starts first and which block order a pair gets run through all four
- *   combinations every four pairs (pairOrder), because both matter: in the first 40-pair run the
- *   process started second cost ~4% less CPU per request whatever its mode, and a round right after
- *   the warm-up more than the middle ones. Balanced, those cancel; unbalanced, either would be read
- *   as overhead.
+ *   combinations every four pairs (pairOrder), and each pair warms its processes in start order:
+ *   a first version that tied start order, warm-up order and block order to the slot read −5.7%
+ *   [−8.5, −1.5] in its A/A run (metrics off in both slots); balanced, the A/A read −0.12%
+ *   [−1.33, +0.49] (services/README.md, "Alone on the core").
  * - Design "concurrent" (`--design concurrent`, the default until 2026-12-04): BOTH services
  *   loaded at once, each by its own wrk, sharing CPU 0; the paired figure is on/off - 1 from the
  *   same two seconds, so a drift hits both alike. But each service then waits for the CPU about
  *   half of the round while the other one runs on its core and evicts its caches, which is not the
- *   layout the goal is about: the same host and hour measured payment-processor at +4.13% [+1.29,
- *   +6.54] this way and −0.59% [−4.79, +1.63] alone (services/README.md). What it shows is the cost
- *   on a core shared with a second busy process: the metrics' extra code and data are what gets
- *   evicted between turns. Kept, to measure that case.
+ *   layout the goal is about: its rounds are 3-4 times as noisy (the same hour: payment-processor
+ *   +4.13% [+1.29, +6.54] from 80 concurrent pairs, +3.37% [+2.14, +4.25] from 40 pairs alone:
+ *   the same cost, a narrower interval in less time). Kept, for the cost on a core shared with a
+ *   second busy process.
  * - Process pairs: both designs start a FRESH pair of services `pairs` times and measure
  *   `blocks` paired units (ABBA blocks, or concurrent rounds) on each. A process keeps the
- *   speed its JIT and memory layout gave it for its lifetime: two runs of 32 rounds on one pair each gave Node +3.8% [2.8, 6.3] and
+ *   speed its JIT and memory layout gave it for its lifetime: two runs of 32 rounds on one pair
+ *   each gave Node +3.8% [2.8, 6.3] and
  *   +0.0% [-1.3, 0.6] — tight intervals that did not overlap. The interval is therefore a
  *   two-level bootstrap (pairs, then rounds within a pair: stats.ts), which widens by what
  *   differs between process pairs instead of pretending the rounds are independent.
