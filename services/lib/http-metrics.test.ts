@@ -117,10 +117,13 @@ describe("what ends a count", () => {
   });
 });
 
-test("a closed app leaves no subscriber on Node's finish channel", async () => {
-  const before = hasSubscribers(FINISH_CHANNEL);
+test("responses are counted without Node's finish channel: no subscriber, so Node builds no message per response", async () => {
+  // Subscribing to http.server.response.finish cost ~1.5 points of a request (services/README.md,
+  // "Where the 2.1 µs goes"); the response class counts at end() instead.
   const app = await startApp();
-  expect(hasSubscribers(FINISH_CHANNEL)).toBe(true);
-  await app.app.close();
-  expect(hasSubscribers(FINISH_CHANNEL)).toBe(before);
+  try {
+    expect(hasSubscribers(FINISH_CHANNEL)).toBe(false);
+  } finally {
+    await app.app.close();
+  }
 });

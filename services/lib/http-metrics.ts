@@ -13,10 +13,13 @@
  *   handler runs are counted too, notably the 503 of `return503OnClosing` to requests arriving
  *   while the service shuts down, which the earlier route-level onRequest hook never saw (a
  *   rolling deploy's refusals were invisible; metrics.test.ts shows both).
- * - Neither ending adds a listener to the response. A finished response is counted from Node's
- *   `http.server.response.finish` diagnostics channel (documented; one subscriber per
- *   instrumentation, which ignores other servers' responses, removed when the app closes). A
- *   response whose connection closes first is counted as 499 by ONE 'close' listener per
+ * - Neither ending adds a listener to the response. A response is counted when it ends: the
+ *   response class overrides Node's documented `end()` (Fastify calls it once per response, with
+ *   the status set), so the duration excludes only the socket write. Until 2026-12-04 it was
+ *   counted from Node's `http.server.response.finish` diagnostics channel, whose subscriber makes
+ *   Node build and publish a message object per response: ~1.5 points of a CPU-bound request
+ *   (services/README.md, "Where the 2.1 µs goes"). A response whose connection is gone before
+ *   it ends is counted as 499 by ONE 'close' listener per
  *   connection: the connection holds its newest response, each response the one before it until
  *   it is counted, and HTTP/1.1 answers in order, so the uncounted ones are the newest
  *   (http-metrics.test.ts: two pipelined requests abandoned, two 499s). The earlier design added a
@@ -43,7 +46,6 @@
  *   exported under its own name at scrape time (FastHistogramCount), not a second metric.
  */
 import { type IncomingMessage, ServerResponse } from "node:http";
-import * as diagnostics from "node:diagnostics_channel";
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { FastifyInstance, RouteHandlerMethod } from "fastify";
@@ -73,8 +75,6 @@ type RouteSeries = (method: string, status: number) => FastHistogramChild;
 const SKIP = null;
 /** On a connection: its latest response (each holds the one before it until it finishes). */
 const LATEST = Symbol("metrics.latestResponse");
-/** Published by Node's HTTP server for every response that finished (node:diagnostics_channel). */
-const FINISH_CHANNEL = "http.server.response.finish";
 
 /** What a service wires: the response class first (Fastify option), then the routes. */
 export interface HttpInstrumentation {
@@ -180,16 +180,26 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
       socket[LATEST] = this;
       inFlight++;
     }
+
+    /**
+     * Counted when the response ends (Node's documented `end()`, which Fastify calls once per
+     * response): the status is set by then, and the time excludes only the socket write. A
+     * response whose connection is already gone is left to the connection's `close` listener
+     * (499), as before.
+     */
+    end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
+      if (!this.metricsDone) {
+        const socket = this.socket as Connection | null;
+        if (!this.destroyed && !(socket !== null && socket.destroyed)) {
+          record(this, this.statusCode);
+          if (socket !== null && socket[LATEST] === this) socket[LATEST] = undefined; // an idle connection holds no response
+        }
+      }
+      return super.end(chunk as string, encoding as BufferEncoding, callback as () => void);
+    }
   }
 
   type Connection = Socket & { [LATEST]?: TimedResponse };
-  /** Node publishes every finished response on this channel (its documented HTTP channels). */
-  const onFinish = (message: unknown): void => {
-    const { response: res, socket } = message as { response: ServerResponse; socket: Connection };
-    if (!(res instanceof TimedResponse) || res.metricsDone) return;
-    record(res, res.statusCode);
-    if (socket[LATEST] === res) socket[LATEST] = undefined; // an idle connection holds no response
-  };
   /**
    * A connection closed: its responses that never finished (the client hung up first) are
    * counted as 499. They are the newest ones: HTTP/1.1 answers a connection's requests in order.
@@ -210,10 +220,6 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
     instrument(app) {
       // Per connection, not per request: a keep-alive connection carries many requests.
       app.server.on("connection", onConnection);
-      diagnostics.subscribe(FINISH_CHANNEL, onFinish);
-      app.addHook("onClose", async () => {
-        diagnostics.unsubscribe(FINISH_CHANNEL, onFinish);
-      });
       app.addHook("onRoute", (route) => {
         const series = UNINSTRUMENTED_ROUTES.has(route.url) ? SKIP : seriesFor(route.url);
         const handler = route.handler;
