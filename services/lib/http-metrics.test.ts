@@ -1,7 +1,7 @@
 /**
  * The RED instrumentation on its own (a bare Fastify app, no service around it): what ends a
- * count — a finished response (Node's finish channel) or the connection closing first (499) —
- * and what must hold with a channel every server in the process publishes on.
+ * count — a response's end() or the connection closing first (499), pipelining included — and
+ * that two instrumented servers in one process count only their own responses.
  */
 import { hasSubscribers } from "node:diagnostics_channel";
 import net from "node:net";
@@ -89,7 +89,7 @@ describe("what ends a count", () => {
     expect(await sample(a.registry, "http_requests_in_flight")).toBe(0);
   });
 
-  test("the finish channel carries every server's responses: each instrumentation counts only its own", async () => {
+  test("two instrumented servers in one process: each instrumentation counts only its own responses", async () => {
     const before = await sample(a.registry, "http_requests_total", ok);
     const c = connection(b.port);
     c.write(GET("/ok") + GET("/ok"));
@@ -114,6 +114,24 @@ describe("what ends a count", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await sample(a.registry, "http_requests_total", abandoned)).toBe(2);
     expect(await sample(a.registry, "http_requests_total", ok)).toBe(okBefore);
+  });
+
+  test("a fast pipelined request answered while queued behind a parked one is counted 200, and the parked one still gets its 499", async () => {
+    const okBefore = await sample(a.registry, "http_requests_total", ok);
+    const abandonedBefore = await sample(a.registry, "http_requests_total", abandoned);
+    const c = connection(a.port);
+    c.write(GET("/park") + GET("/ok"));
+    // /ok's handler answers at once; Node holds its response queued until /park's is written.
+    await waitFor("the queued answer counted", async () => (await sample(a.registry, "http_requests_total", ok)) === okBefore + 1, 5000, 5);
+    expect(await sample(a.registry, "http_requests_in_flight")).toBe(1);
+    expect(c.read).toBe("");
+    c.socket.destroy();
+    await waitFor("the parked request counted", async () => (await sample(a.registry, "http_requests_total", abandoned)) === abandonedBefore + 1, 5000, 5);
+    expect(await sample(a.registry, "http_requests_in_flight")).toBe(0);
+    a.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await sample(a.registry, "http_requests_total", ok)).toBe(okBefore + 1);
+    expect(await sample(a.registry, "http_requests_total", abandoned)).toBe(abandonedBefore + 1);
   });
 });
 

@@ -18,13 +18,16 @@
  *   the status set), so the duration excludes only the socket write. Until 2026-12-04 it was
  *   counted from Node's `http.server.response.finish` diagnostics channel, whose subscriber makes
  *   Node build and publish a message object per response: ~1.5 points of a CPU-bound request
- *   (services/README.md, "Where the 2.1 µs goes"). A response whose connection is gone before
- *   it ends is counted as 499 by ONE 'close' listener per
- *   connection: the connection holds its newest response, each response the one before it until
- *   it is counted, and HTTP/1.1 answers in order, so the uncounted ones are the newest
- *   (http-metrics.test.ts: two pipelined requests abandoned, two 499s). The earlier design added a
- *   'close' listener to every response, whose EventEmitter bookkeeping and dispatch ran on every
- *   request.
+ *   (services/README.md, "Where the 2.1 µs goes").
+ * - A response whose connection is gone before it ends is counted as 499 by ONE 'close' listener
+ *   per connection: the connection holds its newest response, and each response the one before
+ *   it until it is answered on the socket; HTTP/1.1 answers in order, so a walk from the newest
+ *   finds every uncounted one (http-metrics.test.ts: two pipelined requests abandoned, two 499s).
+ *   A pipelined response that ends while Node still queues it behind an earlier one is counted
+ *   then, with its status (the server answered it, even if the client leaves before the bytes
+ *   do), and keeps its link, so a slow earlier request still gets its 499 (tested). The earlier
+ *   design added a 'close' listener to every response, whose EventEmitter bookkeeping and
+ *   dispatch ran on every request.
  * - The route label is set by a wrapper around each route's handler (installed by an onRoute
  *   hook, the template in its closure): one call and one property store, no Fastify hook.
  * - A request answered before its handler ran (invalid body, injected fault, client gone while
@@ -149,7 +152,6 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
   /** Counts one response once: `status` is its status code, or 499 when the client left first. */
   const record = (res: TimedResponse, status: number): void => {
     res.metricsDone = true;
-    res.metricsPrev = undefined; // a counted response no longer holds the ones before it
     const series = res.metricsSeries === undefined ? lookup(res.req) : res.metricsSeries;
     if (res.metricsSeries !== SKIP) inFlight--; // a skipped route already left the count when its handler started
     if (series === SKIP) return;
@@ -188,11 +190,17 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
      * (499), as before.
      */
     end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
-      if (!this.metricsDone) {
+      if (!this.metricsDone && !this.destroyed) {
         const socket = this.socket as Connection | null;
-        if (!this.destroyed && !(socket !== null && socket.destroyed)) {
+        if (socket === null) {
+          // Pipelining: Node queues this response behind an earlier one still being written and
+          // gives it the socket later. Counted now, and it keeps its link to the earlier ones:
+          // if the client hangs up, the connection's close listener must still find them.
           record(this, this.statusCode);
-          if (socket !== null && socket[LATEST] === this) socket[LATEST] = undefined; // an idle connection holds no response
+        } else if (!socket.destroyed) {
+          record(this, this.statusCode);
+          this.metricsPrev = undefined; // answered in order: the ones before it are counted
+          if (socket[LATEST] === this) socket[LATEST] = undefined; // an idle connection holds no response
         }
       }
       return super.end(chunk as string, encoding as BufferEncoding, callback as () => void);
@@ -206,9 +214,12 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
    */
   const onConnectionClose = function (this: Connection): void {
     let res = this[LATEST];
-    while (res !== undefined && !res.metricsDone) {
-      const previous = res.metricsPrev; // read first: counting a response drops its link
-      record(res, CLIENT_CLOSED_STATUS);
+    // Walks past responses already counted while queued (pipelining, see end()); a response
+    // answered on the socket dropped its link, so the walk stops there.
+    while (res !== undefined) {
+      const previous = res.metricsPrev;
+      res.metricsPrev = undefined;
+      if (!res.metricsDone) record(res, CLIENT_CLOSED_STATUS);
       res = previous;
     }
     this[LATEST] = undefined;
