@@ -34,7 +34,10 @@
  *   the body was read, 503 while closing) carries no label when it closes; only then is its route
  *   looked up, in a copy of the route table kept in find-my-way (Fastify's own router library),
  *   so the rare paths pay a lookup and the common one pays nothing.
- * - Cost (services/README.md, Benchmark, "without a listener per response"): the native CPU
+ * - Cost, 2026-12-04 (services/README.md, Benchmark, "Counting at end()"; a request ~66 µs, alone
+ *   on its core, 40 pairs): two consecutive `npm run bench` runs +1.95% [+1.42, +2.59] and +1.24%
+ *   [+0.67, +2.78] (~0.8-1.3 µs), against +3.37% [+2.14, +4.25] with the finish channel.
+ *   History (services/README.md, Benchmark, "without a listener per response"): the native CPU
  *   figure has not moved measurably with any design (hooks, a response-class listener, this one:
  *   ~2.3% on quiet days, 3-4% on a contended host, each within the others' intervals). A cache and
  *   branch simulation (callgrind) of the listener version put its extra instructions at ~0 and
