@@ -79,7 +79,7 @@ export const UNINSTRUMENTED_ROUTES = new Set(["/metrics", "/healthz"]);
 type RouteSeries = (method: string, status: number) => FastHistogramChild;
 /** A route kept out of the RED metrics. */
 const SKIP = null;
-/** On a connection: its latest response (each holds the one before it until it finishes). */
+/** On a connection: its latest response (each holds the one before it until it is answered on the socket). */
 const LATEST = Symbol("metrics.latestResponse");
 
 /** What a service wires: the response class first (Fastify option), then the routes. */
@@ -172,7 +172,7 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
     declare metricsSeries: RouteSeries | typeof SKIP | undefined;
     /** Counted (finished, or its connection closed first). */
     declare metricsDone: boolean;
-    /** The connection's previous response while this one is not counted (pipelining). */
+    /** The connection's previous response, until this one is answered on the socket or the connection closes (pipelining). */
     declare metricsPrev: TimedResponse | undefined;
     constructor(req: IncomingMessage, options?: unknown) {
       // Node passes (req, { highWaterMark, rejectNonStandardBodyWrites }); both are forwarded.
@@ -212,8 +212,9 @@ export function createHttpInstrumentation(registry: Registry): HttpInstrumentati
 
   type Connection = Socket & { [LATEST]?: TimedResponse };
   /**
-   * A connection closed: its responses that never finished (the client hung up first) are
-   * counted as 499. They are the newest ones: HTTP/1.1 answers a connection's requests in order.
+   * A connection closed: its responses that never ended (the client hung up first) are counted
+   * as 499. HTTP/1.1 answers a connection's requests in order, so they are all on the chain from
+   * the newest response, behind at most some counted while queued.
    */
   const onConnectionClose = function (this: Connection): void {
     let res = this[LATEST];
